@@ -1,0 +1,23 @@
+// Module entry: exports the Engine class and facts about the OpenCV build.
+#include <napi.h>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utility.hpp>
+
+#include "engine_wrap.h"
+
+namespace {
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Engine", framewire::EngineWrap::Define(env));
+  exports.Set("opencvVersion", Napi::String::New(env, CV_VERSION));
+  // Reflects cv::setNumThreads as applied by Engine.load(): process-wide.
+  exports.Set("openCvThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return Napi::Number::New(info.Env(), cv::getNumThreads());
+              }));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(framewire, Init)

@@ -1,0 +1,168 @@
+#include "engine.h"
+
+#include <algorithm>
+
+#include <opencv2/core.hpp>
+
+#include "errors.h"
+#include "frame_decoder.h"
+#include "stopwatch.h"
+
+namespace framewire {
+
+const char* ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidFrame: return "invalid_frame";
+    case ErrorCode::kPipelineFailure: return "pipeline_failure";
+    case ErrorCode::kInvalidArgument: return "invalid_argument";
+  }
+  return "internal_error";
+}
+
+namespace {
+
+void Require(bool ok, const std::string& message) {
+  if (!ok) throw EngineError(ErrorCode::kInvalidArgument, message);
+}
+
+bool IsFaceFormat(ModelFormat format) { return format == ModelFormat::kYuNet; }
+
+}  // namespace
+
+// Returns the slot to the pool on every exit path, including exceptions.
+class Engine::SlotLease {
+ public:
+  explicit SlotLease(Engine* engine) : engine_(engine), slot_(engine->AcquireSlot()) {}
+  ~SlotLease() { engine_->ReleaseSlot(slot_); }
+  SlotLease(const SlotLease&) = delete;
+  SlotLease& operator=(const SlotLease&) = delete;
+  size_t slot() const { return slot_; }
+
+ private:
+  Engine* engine_;
+  size_t slot_;
+};
+
+Engine::Engine(EngineSpec spec) : spec_(std::move(spec)) {
+  Require(spec_.slots >= 1 && spec_.slots <= 64, "slots must be 1..64");
+  Require(spec_.threads >= 1 && spec_.threads <= 256, "threads must be 1..256");
+  Require(spec_.max_pixels >= 1, "max_pixels must be positive");
+  for (const ModelSpec& m : spec_.models) {
+    Require(m.input_width >= 16 && m.input_height >= 16, "model " + m.id + ": input size must be at least 16x16");
+    Require(!m.weights_path.empty(), "model " + m.id + ": weights path is empty");
+  }
+  for (const PipelineSpec& p : spec_.pipelines) {
+    Require(!p.nodes.empty(), "pipeline " + p.id + " has no nodes");
+    cv::Size need(0, 0);
+    for (const NodeSpec& n : p.nodes) {
+      Require(n.model_index < spec_.models.size(), "pipeline " + p.id + " node " + n.id + ": no such model");
+      const ModelSpec& m = spec_.models[n.model_index];
+      Require(IsFaceFormat(m.format) == (n.kind == NodeKind::kFaces),
+              "pipeline " + p.id + " node " + n.id + ": model " + m.id + " does not fit the node kind");
+      need.width = std::max(need.width, m.input_width);
+      need.height = std::max(need.height, m.input_height);
+    }
+    pipeline_need_.push_back(need);
+  }
+}
+
+Engine::~Engine() = default;
+
+void Engine::Load() {
+  Require(!loaded_, "engine already loaded");
+  cv::setNumThreads(spec_.threads);
+  const cv::Mat warmup(480, 640, CV_8UC3, cv::Scalar(90, 120, 150));
+  const std::vector<int> no_filter;
+  const DetectOptions warmup_options{0.99f, 0.45f, &no_filter};
+  slots_.resize(spec_.slots);
+  for (SlotModels& slot : slots_) {
+    slot.objects.resize(spec_.models.size());
+    slot.faces.resize(spec_.models.size());
+    for (size_t i = 0; i < spec_.models.size(); ++i) {
+      const ModelSpec& m = spec_.models[i];
+      try {
+        StageTimings ignored;
+        switch (m.format) {
+          case ModelFormat::kDarknetYolo: slot.objects[i] = LoadDarknetYolo(m); break;
+          case ModelFormat::kYoloX: slot.objects[i] = LoadYoloX(m); break;
+          case ModelFormat::kYuNet: slot.faces[i] = LoadYuNet(m); break;
+        }
+        if (slot.objects[i]) slot.objects[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
+        if (slot.faces[i]) slot.faces[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
+      } catch (const cv::Exception& e) {
+        throw EngineError(ErrorCode::kPipelineFailure,
+                          "model " + m.id + " (" + m.weights_path + ") failed to load or warm up: " + e.what());
+      }
+    }
+  }
+  slot_busy_.assign(slots_.size(), false);
+  loaded_ = true;
+}
+
+size_t Engine::AcquireSlot() {
+  std::unique_lock<std::mutex> lock(slot_mutex_);
+  for (;;) {
+    auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
+    if (free_slot != slot_busy_.end()) {
+      *free_slot = true;
+      return static_cast<size_t>(free_slot - slot_busy_.begin());
+    }
+    slot_freed_.wait(lock);
+  }
+}
+
+void Engine::ReleaseSlot(size_t slot) {
+  {
+    std::lock_guard<std::mutex> lock(slot_mutex_);
+    slot_busy_[slot] = false;
+  }
+  slot_freed_.notify_one();
+}
+
+FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size) {
+  Require(loaded_, "engine not loaded");
+  Require(pipeline_index < spec_.pipelines.size(), "no such pipeline index");
+  SlotLease lease(this);
+  return RunOnSlot(slots_[lease.slot()], spec_.pipelines[pipeline_index], pipeline_need_[pipeline_index], data,
+                   size);
+}
+
+FrameResult Engine::RunOnSlot(SlotModels& models, const PipelineSpec& pipeline, cv::Size need, const uint8_t* data,
+                              size_t size) {
+  FrameResult result;
+  Stopwatch total;
+  Stopwatch stage;
+  // A need larger than any frame disables scaled decode.
+  if (!spec_.scaled_decode) need = cv::Size(INT32_MAX / 4, INT32_MAX / 4);
+  DecodedFrame frame = DecodeFrame(data, size, spec_.max_pixels, need.width, need.height);
+  result.width = frame.original_width;
+  result.height = frame.original_height;
+  result.decode_reduction = frame.reduction;
+  result.timings.decode_ms = stage.Lap();
+  // Reduced decode rounds sizes up (ceil(w / factor)), so map back by the true ratio.
+  const float to_original = static_cast<float>(frame.original_width) / frame.bgr.cols;
+
+  for (const NodeSpec& node : pipeline.nodes) {
+    const DetectOptions options{node.score_threshold, node.nms_threshold, &node.class_filter};
+    try {
+      if (node.kind == NodeKind::kDetector) {
+        result.has_detections = true;
+        auto found = models.objects[node.model_index]->Detect(frame.bgr, to_original, options, &result.timings);
+        const std::vector<std::string>& labels = spec_.models[node.model_index].labels;
+        for (Detection& d : found)
+          d.label = d.class_id < static_cast<int>(labels.size()) ? labels[d.class_id] : "class_" + std::to_string(d.class_id);
+        result.detections.insert(result.detections.end(), found.begin(), found.end());
+      } else {
+        result.has_faces = true;
+        auto found = models.faces[node.model_index]->Detect(frame.bgr, to_original, options, &result.timings);
+        result.faces.insert(result.faces.end(), found.begin(), found.end());
+      }
+    } catch (const cv::Exception& e) {
+      throw EngineError(ErrorCode::kPipelineFailure, "node " + node.id + ": " + e.what());
+    }
+  }
+  result.timings.total_ms = total.Lap();
+  return result;
+}
+
+}  // namespace framewire

@@ -1,0 +1,83 @@
+// Plain data shared by the core and its callers (the N-API layer, the C++
+// benchmark loop). No OpenCV types leak into results so they copy cheaply.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace framewire {
+
+enum class ModelFormat { kDarknetYolo, kYoloX, kYuNet };
+enum class NodeKind { kDetector, kFaces };
+
+struct ModelSpec {
+  std::string id;
+  ModelFormat format = ModelFormat::kDarknetYolo;
+  std::string config_path;   // darknet .cfg; empty for ONNX models
+  std::string weights_path;  // .weights or .onnx
+  int input_width = 0;       // network input (detectors) or the largest size a face frame is scaled to fit
+  int input_height = 0;
+  std::vector<std::string> labels;  // class id -> label; empty for face models
+};
+
+struct NodeSpec {
+  std::string id;
+  NodeKind kind = NodeKind::kDetector;
+  size_t model_index = 0;  // into EngineSpec::models
+  float score_threshold = 0.25f;
+  float nms_threshold = 0.45f;
+  std::vector<int> class_filter;  // empty keeps every class
+};
+
+struct PipelineSpec {
+  std::string id;
+  std::vector<NodeSpec> nodes;
+};
+
+struct EngineSpec {
+  std::vector<ModelSpec> models;
+  std::vector<PipelineSpec> pipelines;
+  int slots = 1;               // concurrent frames; one cv::dnn::Net per model per slot
+  int threads = 1;             // cv::setNumThreads, process-wide
+  int64_t max_pixels = 40000000;
+  bool scaled_decode = true;   // allow libjpeg 1/2 and 1/4 decode when every model input fits
+};
+
+struct Box {
+  float x = 0, y = 0, width = 0, height = 0;
+};
+
+struct Detection {
+  std::string label;  // from the model's label file; "class_N" when the file is short
+  int class_id = 0;
+  float score = 0;
+  Box box;
+};
+
+struct Face {
+  float score = 0;
+  Box box;
+  std::array<float, 10> landmarks{};  // 5 (x, y) pairs: eyes, nose tip, mouth corners
+};
+
+struct StageTimings {
+  double decode_ms = 0;
+  double inference_ms = 0;  // preprocess + forward, summed over nodes
+  double postprocess_ms = 0;
+  double total_ms = 0;
+};
+
+struct FrameResult {
+  int width = 0;   // original frame size; every box is in these pixels
+  int height = 0;
+  int decode_reduction = 1;  // 1, 2 or 4: libjpeg scaled decode used for this frame
+  bool has_detections = false;
+  bool has_faces = false;
+  std::vector<Detection> detections;
+  std::vector<Face> faces;
+  StageTimings timings;
+};
+
+}  // namespace framewire

@@ -1,0 +1,41 @@
+#include "engine_wrap.h"
+
+#include "spec_reader.h"
+#include "workers.h"
+
+namespace framewire {
+
+Napi::Function EngineWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Engine",
+                     {InstanceMethod<&EngineWrap::Load>("load"), InstanceMethod<&EngineWrap::Infer>("infer")});
+}
+
+EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+  if (info.Length() != 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Engine(spec): spec object required");
+  try {
+    engine_ = std::make_shared<Engine>(ReadEngineSpec(info[0].As<Napi::Object>()));
+  } catch (const EngineError& e) {
+    throw Napi::TypeError::New(info.Env(), std::string("engine spec: ") + e.what());
+  }
+}
+
+Napi::Value EngineWrap::Load(const Napi::CallbackInfo& info) {
+  if (load_started_) throw Napi::Error::New(info.Env(), "Engine.load() may be called once");
+  load_started_ = true;
+  auto* worker = new LoadWorker(info.Env(), engine_);  // AsyncWorker deletes itself after OnOK/OnError
+  return worker->Queue();
+}
+
+Napi::Value EngineWrap::Infer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsBuffer())
+    throw Napi::TypeError::New(env, "infer(pipelineIndex: number, frame: Buffer)");
+  const int64_t index = info[0].As<Napi::Number>().Int64Value();
+  if (index < 0 || static_cast<size_t>(index) >= engine_->spec().pipelines.size())
+    throw Napi::RangeError::New(env, "infer: no pipeline at index " + std::to_string(index));
+  if (!engine_->loaded()) throw Napi::Error::New(env, "infer: engine not loaded (await load() first)");
+  auto* worker = new InferWorker(env, engine_, static_cast<size_t>(index), info[1].As<Napi::Buffer<uint8_t>>());
+  return worker->Queue();
+}
+
+}  // namespace framewire

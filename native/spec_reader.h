@@ -1,0 +1,12 @@
+// Reads the JS engine spec into plain C++ structs, on the main thread only.
+#pragma once
+
+#include <napi.h>
+
+#include "core/types.h"
+
+namespace framewire {
+
+EngineSpec ReadEngineSpec(const Napi::Object& js);
+
+}  // namespace framewire

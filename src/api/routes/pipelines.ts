@@ -1,0 +1,31 @@
+import express, { Router } from 'express';
+
+import { FramewireError } from '../../errors';
+import type { VideoFilePipelineService } from '../../services/pipeline';
+
+/** GET /v1/pipelines and POST /v1/pipelines/:id/infer (body: one JPEG). */
+export function pipelinesRouter(service: VideoFilePipelineService, maxFrameBytes: number): Router {
+  const router = Router();
+  const jpegBody = express.raw({ type: 'image/jpeg', limit: maxFrameBytes });
+
+  router.get('/v1/pipelines', (_req, res) => {
+    res.json({ default_pipeline: service.defaultPipeline, pipelines: service.describe() });
+  });
+
+  router.post(
+    '/v1/pipelines/:id/infer',
+    (req, _res, next) => {
+      // Cheap checks first, before the body is read.
+      if (!service.isValidPipeline(req.params.id)) throw new FramewireError('invalid_pipeline', `no pipeline "${req.params.id}"; GET /v1/pipelines lists them`);
+      if (!req.is('image/jpeg')) throw new FramewireError('unsupported_media_type', `Content-Type must be image/jpeg, got ${req.get('content-type') ?? 'none'}`);
+      next();
+    },
+    jpegBody,
+    async (req, res) => {
+      const body: unknown = req.body;
+      const frame = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+      res.json(await service.runOnFrame(req.params.id, frame));
+    },
+  );
+  return router;
+}

@@ -1,0 +1,107 @@
+/**
+ * The only module that loads the native addon. Everything else imports these
+ * types and the `loadEngine` wrapper, never the .node file.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export type ModelFormat = 'darknet_yolo' | 'yolox' | 'yunet';
+export type NodeKind = 'detector' | 'faces';
+
+export interface NativeModelSpec {
+  id: string;
+  format: ModelFormat;
+  /** darknet .cfg path; '' for ONNX models. */
+  config: string;
+  weights: string;
+  inputWidth: number;
+  inputHeight: number;
+  labels: string[];
+}
+
+export interface NativeNodeSpec {
+  id: string;
+  kind: NodeKind;
+  /** Index into NativeEngineSpec.models. */
+  model: number;
+  scoreThreshold: number;
+  nmsThreshold: number;
+  /** Class ids to keep; empty keeps all. */
+  classFilter: number[];
+}
+
+export interface NativeEngineSpec {
+  slots: number;
+  threads: number;
+  maxPixels: number;
+  scaledDecode: boolean;
+  models: NativeModelSpec[];
+  pipelines: { id: string; nodes: NativeNodeSpec[] }[];
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Detection {
+  label: string;
+  class_id: number;
+  score: number;
+  box: Box;
+}
+
+export interface Face {
+  score: number;
+  box: Box;
+  /** Right eye, left eye, nose tip, right and left mouth corners, in frame pixels. */
+  landmarks: [number, number][];
+}
+
+/** The public result schema; built natively, serialised once by the caller. */
+export interface FrameResult {
+  pipeline_id: string;
+  image: { width: number; height: number };
+  detections?: Detection[];
+  faces?: Face[];
+  timings_ms: { decode: number; inference: number; postprocess: number; total: number };
+}
+
+/** Rejections carry `code`: 'invalid_frame' | 'pipeline_failure' | 'internal_error' | 'invalid_argument'. */
+export interface NativeEngine {
+  load(): Promise<void>;
+  /** The frame Buffer is pinned, not copied: do not mutate it until the promise settles. */
+  infer(pipelineIndex: number, frame: Buffer): Promise<FrameResult>;
+}
+
+interface Addon {
+  Engine: new (spec: NativeEngineSpec) => NativeEngine;
+  opencvVersion: string;
+  openCvThreads(): number;
+}
+
+function findAddon(): string {
+  // src/native (ts) and dist/src/native (js) both reach the project root by walking up.
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'build', 'Release', 'framewire.node');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('native addon build/Release/framewire.node not found: run `npm run build:native`');
+}
+
+let addon: Addon | undefined;
+function native(): Addon {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  addon ??= require(findAddon()) as Addon;
+  return addon;
+}
+
+export function createEngine(spec: NativeEngineSpec): NativeEngine {
+  return new (native().Engine)(spec);
+}
+
+export function openCvInfo(): { version: string; threads: number } {
+  return { version: native().opencvVersion, threads: native().openCvThreads() };
+}

@@ -1,0 +1,30 @@
+/** `npm start`: reads the config from the environment and serves until SIGTERM/SIGINT. */
+import { loadConfig, sizeThreadPool } from './config';
+import { startServer } from './framewire-server';
+import { createLogger } from './logger';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  sizeThreadPool(config);
+  const log = createLogger(config.logLevel);
+  let server;
+  try {
+    server = await startServer(config, log);
+    await server.ready;
+  } catch (err) {
+    log.fatal({ err }, `cannot start: ${(err as Error).message}`);
+    process.exit(1);
+  }
+  const running = server;
+  const stop = (signal: string): void => {
+    log.info({ signal }, 'shutting down');
+    running.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`framewire: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+/**
+ * Turns a validated registry into the native engine spec: resolves file paths
+ * under the model dir, label files to label arrays, class names to ids.
+ */
+import path from 'node:path';
+
+import type { Config } from '../../config';
+import type { NativeEngineSpec } from '../../native/binding';
+import { modelsInUse, RegistryError, type PipelineRegistry } from './registry';
+
+export type LabelReader = (relativePath: string) => string[];
+
+export function buildEngineSpec(registry: PipelineRegistry, config: Config, readLabels: LabelReader): NativeEngineSpec {
+  const models = modelsInUse(registry);
+  const labels = new Map(models.map((m) => [m.id, m.labels ? readLabels(m.labels) : []]));
+  const inModelDir = (file: string | undefined): string => (file ? path.join(config.modelDir, file) : '');
+  return {
+    slots: config.workerSlots,
+    threads: config.openCvThreads,
+    maxPixels: config.maxFramePixels,
+    scaledDecode: config.scaledDecode,
+    models: models.map((m) => ({
+      id: m.id,
+      format: m.format,
+      config: inModelDir(m.config),
+      weights: inModelDir(m.weights),
+      inputWidth: m.input.width,
+      inputHeight: m.input.height,
+      labels: labels.get(m.id) as string[],
+    })),
+    pipelines: registry.pipelines.map((p) => ({
+      id: p.id,
+      nodes: p.nodes.map((n) => {
+        const modelLabels = labels.get(n.model) as string[];
+        return {
+          id: n.id,
+          kind: n.kind,
+          model: models.findIndex((m) => m.id === n.model),
+          scoreThreshold: n.scoreThreshold,
+          nmsThreshold: n.nmsThreshold,
+          classFilter: n.classes.map((name) => {
+            const classId = modelLabels.indexOf(name);
+            if (classId < 0) throw new RegistryError(`pipeline ${p.id} node ${n.id}`, `model ${n.model} has no class "${name}"`);
+            return classId;
+          }),
+        };
+      }),
+    })),
+  };
+}
+
+/** Every file the registry's models need, relative to the model dir. */
+export function filesInUse(registry: PipelineRegistry): string[] {
+  return modelsInUse(registry).flatMap((m) => [m.config, m.weights, m.labels].filter((f): f is string => f !== undefined));
+}
