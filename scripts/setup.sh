@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The one setup path, used by both README commands and by .ci/run.
+#   scripts/setup.sh server   runtime only (skips the test-only @u4/opencv4nodejs build)
+#   scripts/setup.sh test     everything the tests and benchmarks need
+# Idempotent: installs only missing apt packages, reruns `npm ci` only when
+# package-lock.json or the mode changed, rebuilds the addon only when native/
+# changed, and copies or downloads only missing or corrupt model files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-test}
+case "$mode" in server|test) ;; *) echo "usage: scripts/setup.sh [server|test]" >&2; exit 2 ;; esac
+say() { printf '\n==> %s\n' "$*"; }
+
+# --- system packages -------------------------------------------------------
+apt_packages=(libopencv-dev opencv-data pkg-config g++ make python3)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  say "installing system packages: ${missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v node >/dev/null || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=8)?0:1)'; then
+  echo "Framewire needs Node.js >= 20.8 with npm (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "Install it from your distribution or nodejs.org, then rerun this script." >&2
+  exit 1
+fi
+
+# --- npm packages ----------------------------------------------------------
+# @u4/opencv4nodejs (tests and benchmarks only) must build against the system
+# OpenCV: its own auto-build downloads OpenCV sources, which cannot work here.
+export OPENCV4NODEJS_DISABLE_AUTOBUILD=1
+OPENCV_INCLUDE_DIR=$(pkg-config --variable=includedir opencv4)
+OPENCV_LIB_DIR=$(pkg-config --variable=libdir opencv4)
+export OPENCV_INCLUDE_DIR OPENCV_LIB_DIR OPENCV_BIN_DIR=/usr/bin
+
+stamp=node_modules/.framewire-setup
+want="$(sha256sum package-lock.json | cut -d' ' -f1) $mode"
+have=$(cat "$stamp" 2>/dev/null || true)
+# A full (test) install also satisfies the server mode.
+if [ "$have" != "$want" ] && ! { [ "$mode" = server ] && [ "$have" = "${want% *} test" ]; }; then
+  if [ "$mode" = server ]; then
+    say "npm ci (runtime; skipping the test-only opencv4nodejs build)"
+    npm ci --omit=optional --no-audit --no-fund
+  else
+    say "npm ci (includes building @u4/opencv4nodejs against system OpenCV: a few minutes the first time)"
+    npm ci --no-audit --no-fund
+    node -e "require('@u4/opencv4nodejs')" >/dev/null || { echo "@u4/opencv4nodejs did not build; see the npm ci output above" >&2; exit 1; }
+  fi
+  echo "$want" > "$stamp"
+fi
+
+# --- build -----------------------------------------------------------------
+addon=build/Release/framewire.node
+if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -quit)" ]; then
+  say "building the native addon"
+  npm run --silent build:native
+fi
+say "compiling TypeScript"
+npm run --silent build:ts
+
+# --- models ----------------------------------------------------------------
+if [ -z "${FRAMEWIRE_MODEL_MIRROR:-}" ] && [ -d ../shared/models ]; then
+  FRAMEWIRE_MODEL_MIRROR=$(cd ../shared/models && pwd)
+  export FRAMEWIRE_MODEL_MIRROR
+fi
+say "checking model files${FRAMEWIRE_MODEL_MIRROR:+ (mirror: $FRAMEWIRE_MODEL_MIRROR)}"
+LOG_LEVEL=warn npm run --silent models
+say "setup done ($mode)"

@@ -1,0 +1,51 @@
+/** Config: defaults with units, and every invalid or contradictory value fails naming its variable. */
+import test from 'ava';
+
+import { ConfigError, loadConfig, sizeThreadPool } from '../src/config';
+
+test('defaults', (t) => {
+  const config = loadConfig({}, 2);
+  t.is(config.port, 8080);
+  t.is(config.host, '0.0.0.0');
+  t.is(config.logLevel, 'info');
+  t.is(config.workerSlots, 2, 'one slot per core');
+  t.is(config.openCvThreads, 2);
+  t.is(config.maxFrameBytes, 5 * 1024 * 1024);
+  t.is(config.maxFramePixels, 40_000_000);
+  t.true(config.scaledDecode);
+  t.is(config.modelMirror, undefined);
+  t.true(Object.isFrozen(config));
+});
+
+test('defaults follow the core count', (t) => {
+  const config = loadConfig({}, 8);
+  t.is(config.workerSlots, 8);
+  t.is(config.openCvThreads, 8);
+});
+
+const invalid: [Record<string, string>, RegExp][] = [
+  [{ PORT: 'eighty' }, /^PORT: must be a whole number/],
+  [{ PORT: '70000' }, /^PORT: must be between 0 and 65535/],
+  [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: must be one of/],
+  [{ FRAMEWIRE_WORKER_SLOTS: '0' }, /^FRAMEWIRE_WORKER_SLOTS: must be between 1 and 64/],
+  [{ FRAMEWIRE_OPENCV_THREADS: '-1' }, /^FRAMEWIRE_OPENCV_THREADS: must be a whole number/],
+  [{ FRAMEWIRE_MAX_FRAME_BYTES: '1.5' }, /^FRAMEWIRE_MAX_FRAME_BYTES: must be a whole number/],
+  [{ FRAMEWIRE_MAX_FRAME_PIXELS: '0' }, /^FRAMEWIRE_MAX_FRAME_PIXELS: must be between/],
+  [{ FRAMEWIRE_SCALED_DECODE: 'maybe' }, /^FRAMEWIRE_SCALED_DECODE: must be true or false/],
+  [{ FRAMEWIRE_WORKER_SLOTS: '8', UV_THREADPOOL_SIZE: '4' }, /^UV_THREADPOOL_SIZE: \(4\) must be at least FRAMEWIRE_WORKER_SLOTS \(8\)/],
+];
+
+for (const [env, message] of invalid) {
+  test(`rejects ${JSON.stringify(env)}`, (t) => {
+    t.throws(() => loadConfig(env, 2), { instanceOf: ConfigError, message });
+  });
+}
+
+test('sizeThreadPool gives every slot a libuv thread, and respects an explicit size', (t) => {
+  const env: NodeJS.ProcessEnv = {};
+  sizeThreadPool(loadConfig({ FRAMEWIRE_WORKER_SLOTS: '6' }, 2), env);
+  t.is(env.UV_THREADPOOL_SIZE, '8');
+  const explicit: NodeJS.ProcessEnv = { UV_THREADPOOL_SIZE: '16' };
+  sizeThreadPool(loadConfig(explicit, 2), explicit);
+  t.is(explicit.UV_THREADPOOL_SIZE, '16');
+});

@@ -1,0 +1,34 @@
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { readManifest } from '../../src/models/manifest';
+import type { Box } from '../../src/native/binding';
+import { startServer, type RunningServer } from '../../src/framewire-server';
+import { VideoFilePipelineService } from '../../src/services/pipeline';
+
+/** The real config from the environment, with test overrides (same names as the env vars). */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({ ...process.env, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1', ...overrides });
+}
+
+export async function loadedService(overrides: Record<string, string> = {}): Promise<VideoFilePipelineService> {
+  const service = await VideoFilePipelineService.create(testConfig(overrides), readManifest());
+  await service.load();
+  return service;
+}
+
+/** A real server on an ephemeral loopback port, models loaded. */
+export async function runningServer(overrides: Record<string, string> = {}): Promise<RunningServer & { url: string }> {
+  const config = testConfig(overrides);
+  const server = await startServer(config, createLogger(config.logLevel));
+  await server.ready;
+  return Object.assign(server, { url: `http://127.0.0.1:${server.port}` });
+}
+
+export function iou(a: Box, b: Box): number {
+  const x1 = Math.max(a.x, b.x);
+  const y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width);
+  const y2 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  return inter / (a.width * a.height + b.width * b.height - inter);
+}

@@ -1,0 +1,96 @@
+/** HTTP: every endpoint and every error status, against a real server on a loopback port. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import test from 'ava';
+
+import { createApp } from '../src/api/app';
+import { createLogger } from '../src/logger';
+import { readManifest } from '../src/models/manifest';
+import { VideoFilePipelineService } from '../src/services/pipeline';
+import { jpegHeaderOnly } from './helpers/jpeg-bytes';
+import { readMedia } from './helpers/media';
+import { iou, runningServer, testConfig } from './helpers/service';
+
+let server: Awaited<ReturnType<typeof runningServer>>;
+test.before(async () => {
+  server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_MAX_FRAME_BYTES: '200000' });
+});
+test.after.always(async () => server?.close());
+
+const jpeg = { 'Content-Type': 'image/jpeg' };
+async function post(path: string, body: Buffer, headers: Record<string, string> = jpeg): Promise<Response> {
+  return fetch(server.url + path, { method: 'POST', body, headers });
+}
+
+test('GET /healthz and /readyz answer 200 once loaded', async (t) => {
+  t.deepEqual(await (await fetch(`${server.url}/healthz`)).json(), { status: 'ok' });
+  const ready = await fetch(`${server.url}/readyz`);
+  t.is(ready.status, 200);
+});
+
+test('GET /v1/pipelines lists every pipeline with nodes and input sizes', async (t) => {
+  const body = (await (await fetch(`${server.url}/v1/pipelines`)).json()) as {
+    default_pipeline: string;
+    pipelines: { id: string; description: string; nodes: { id: string; kind: string; model: string; input: { width: number; height: number } }[] }[];
+  };
+  t.is(body.default_pipeline, 'detect');
+  t.deepEqual(body.pipelines.map((p) => p.id), ['detect', 'detect_fast', 'detect_accurate', 'faces', 'people_faces']);
+  const peopleFaces = body.pipelines.find((p) => p.id === 'people_faces')!;
+  t.deepEqual(peopleFaces.nodes, [
+    { id: 'persons', kind: 'detector', model: 'yolo-fastest-1.1-xl', input: { width: 320, height: 320 } },
+    { id: 'faces', kind: 'faces', model: 'yunet', input: { width: 640, height: 480 } },
+  ]);
+  t.true(body.pipelines.every((p) => p.description.length > 0));
+});
+
+test('POST /v1/pipelines/detect/infer returns the result schema', async (t) => {
+  const res = await post('/v1/pipelines/detect/infer', readMedia('messi5.jpg'));
+  t.is(res.status, 200);
+  const body = (await res.json()) as { pipeline_id: string; image: object; detections: { label: string; box: { x: number; y: number; width: number; height: number } }[]; timings_ms: object };
+  t.is(body.pipeline_id, 'detect');
+  t.deepEqual(body.image, { width: 548, height: 342 });
+  t.true(body.detections.some((d) => d.label === 'person' && iou(d.box, { x: 162, y: 75, width: 289, height: 268 }) > 0.5));
+  t.deepEqual(Object.keys(body.timings_ms), ['decode', 'inference', 'postprocess', 'total']);
+});
+
+const errorCases: [string, () => Promise<Response>, number, string][] = [
+  ['a non-JPEG body', () => post('/v1/pipelines/detect/infer', Buffer.from('not a jpeg')), 400, 'invalid_frame'],
+  ['a 60000x60000 header', () => post('/v1/pipelines/detect/infer', jpegHeaderOnly(60000, 60000)), 400, 'invalid_frame'],
+  ['an empty body', () => post('/v1/pipelines/detect/infer', Buffer.alloc(0)), 400, 'invalid_frame'],
+  ['an unknown pipeline', () => post('/v1/pipelines/nope/infer', readMedia('messi5.jpg')), 404, 'invalid_pipeline'],
+  ['a body over the byte limit', () => post('/v1/pipelines/detect/infer', Buffer.alloc(300000, 0xff)), 413, 'frame_too_large'],
+  ['a PNG content type', () => post('/v1/pipelines/detect/infer', readMedia('basketball1.png'), { 'Content-Type': 'image/png' }), 415, 'unsupported_media_type'],
+  ['no content type', () => post('/v1/pipelines/detect/infer', readMedia('messi5.jpg'), {}), 415, 'unsupported_media_type'],
+  ['an unknown route', () => fetch(`${server.url}/v2/nothing`), 404, 'not_found'],
+];
+
+for (const [name, send, status, code] of errorCases) {
+  test(`${name} answers ${status} ${code} with exactly error and detail`, async (t) => {
+    const res = await send();
+    t.is(res.status, status);
+    const body = (await res.json()) as Record<string, unknown>;
+    t.deepEqual(Object.keys(body).sort(), ['detail', 'error']);
+    t.is(body.error, code);
+    t.true(typeof body.detail === 'string' && body.detail.length > 0);
+  });
+}
+
+test('/readyz is 503 not_ready until the models are loaded, then 200', async (t) => {
+  const config = testConfig({ FRAMEWIRE_WORKER_SLOTS: '1' });
+  const service = await VideoFilePipelineService.create(config, readManifest());
+  const app = http.createServer(createApp(service, config.maxFrameBytes, createLogger('silent')));
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  try {
+    const before = await fetch(`${url}/readyz`);
+    t.is(before.status, 503);
+    t.is(((await before.json()) as { error: string }).error, 'not_ready');
+    const infer = await fetch(`${url}/v1/pipelines/detect/infer`, { method: 'POST', body: readMedia('messi5.jpg'), headers: jpeg });
+    t.is(infer.status, 503);
+    await service.load();
+    t.is((await fetch(`${url}/readyz`)).status, 200);
+  } finally {
+    app.close();
+  }
+});

@@ -1,0 +1,50 @@
+/** The limiter alone: slot count respected, FIFO order, counters exposed, failures release the slot. */
+import test from 'ava';
+
+import { InferenceLimiter } from '../src/services/pipeline/inference-limiter';
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+test('runs at most `slots` jobs, queues the rest in FIFO order', async (t) => {
+  const limiter = new InferenceLimiter(2);
+  const gates = [deferred(), deferred(), deferred(), deferred()];
+  const started: number[] = [];
+  const runs = gates.map((g, i) => limiter.run(async () => { started.push(i); await g.promise; return i; }));
+  await Promise.resolve();
+  t.deepEqual(started, [0, 1]);
+  t.is(limiter.inFlight, 2);
+  t.is(limiter.queued, 2);
+  t.false(limiter.hasFreeSlot());
+  gates[1].resolve();
+  await runs[1];
+  await Promise.resolve();
+  t.deepEqual(started, [0, 1, 2]);
+  t.is(limiter.inFlight, 2);
+  t.is(limiter.queued, 1);
+  gates[0].reject(new Error('boom'));
+  await t.throwsAsync(runs[0], { message: 'boom' });
+  await Promise.resolve();
+  t.deepEqual(started, [0, 1, 2, 3]);
+  gates[2].resolve();
+  gates[3].resolve();
+  t.deepEqual(await Promise.all(runs.slice(2)), [2, 3]);
+  t.is(limiter.inFlight, 0);
+  t.true(limiter.hasFreeSlot());
+});
+
+test('notifies when a slot frees', async (t) => {
+  const limiter = new InferenceLimiter(1);
+  let freed = 0;
+  limiter.onSlotFreed(() => freed++);
+  await limiter.run(async () => 1);
+  t.is(freed, 1);
+});
+
+test('rejects a slot count below 1', (t) => {
+  t.throws(() => new InferenceLimiter(0), { instanceOf: RangeError });
+});
