@@ -29,20 +29,6 @@ bool IsFaceFormat(ModelFormat format) { return format == ModelFormat::kYuNet; }
 
 }  // namespace
 
-// Returns the slot to the pool on every exit path, including exceptions.
-class Engine::SlotLease {
- public:
-  explicit SlotLease(Engine* engine) : engine_(engine), slot_(engine->AcquireSlot()) {}
-  ~SlotLease() { engine_->ReleaseSlot(slot_); }
-  SlotLease(const SlotLease&) = delete;
-  SlotLease& operator=(const SlotLease&) = delete;
-  size_t slot() const { return slot_; }
-
- private:
-  Engine* engine_;
-  size_t slot_;
-};
-
 Engine::Engine(EngineSpec spec) : spec_(std::move(spec)) {
   Require(spec_.slots >= 1 && spec_.slots <= 64, "slots must be 1..64");
   Require(spec_.threads >= 1 && spec_.threads <= 256, "threads must be 1..256");
@@ -66,69 +52,108 @@ Engine::Engine(EngineSpec spec) : spec_(std::move(spec)) {
   }
 }
 
-Engine::~Engine() = default;
+Engine::~Engine() { StopSlotThreads(); }
 
-void Engine::Load() {
-  Require(!loaded_, "engine already loaded");
-  cv::setNumThreads(spec_.threads);
+void Engine::StopSlotThreads() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    stopping_ = true;
+  }
+  queue_changed_.notify_all();
+  for (std::thread& t : slot_threads_) t.join();
+  slot_threads_.clear();
+}
+
+void Engine::LoadSlot(size_t slot_index) {
   const cv::Mat warmup(480, 640, CV_8UC3, cv::Scalar(90, 120, 150));
   const std::vector<int> no_filter;
   const DetectOptions warmup_options{0.99f, 0.45f, &no_filter};
-  slots_.resize(spec_.slots);
-  for (SlotModels& slot : slots_) {
-    slot.objects.resize(spec_.models.size());
-    slot.faces.resize(spec_.models.size());
-    for (size_t i = 0; i < spec_.models.size(); ++i) {
-      const ModelSpec& m = spec_.models[i];
-      try {
-        StageTimings ignored;
-        switch (m.format) {
-          case ModelFormat::kDarknetYolo: slot.objects[i] = LoadDarknetYolo(m); break;
-          case ModelFormat::kYoloX: slot.objects[i] = LoadYoloX(m); break;
-          case ModelFormat::kYuNet: slot.faces[i] = LoadYuNet(m); break;
-        }
-        if (slot.objects[i]) slot.objects[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
-        if (slot.faces[i]) slot.faces[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
-      } catch (const cv::Exception& e) {
-        throw EngineError(ErrorCode::kPipelineFailure,
-                          "model " + m.id + " (" + m.weights_path + ") failed to load or warm up: " + e.what());
+  SlotModels& slot = slots_[slot_index];
+  slot.objects.resize(spec_.models.size());
+  slot.faces.resize(spec_.models.size());
+  for (size_t i = 0; i < spec_.models.size(); ++i) {
+    const ModelSpec& m = spec_.models[i];
+    try {
+      StageTimings ignored;
+      switch (m.format) {
+        case ModelFormat::kDarknetYolo: slot.objects[i] = LoadDarknetYolo(m); break;
+        case ModelFormat::kYoloX: slot.objects[i] = LoadYoloX(m); break;
+        case ModelFormat::kYuNet: slot.faces[i] = LoadYuNet(m); break;
       }
+      if (slot.objects[i]) slot.objects[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
+      if (slot.faces[i]) slot.faces[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
+    } catch (const cv::Exception& e) {
+      throw EngineError(ErrorCode::kPipelineFailure,
+                        "model " + m.id + " (" + m.weights_path + ") failed to load or warm up: " + e.what());
     }
   }
-  slot_busy_.assign(slots_.size(), false);
+}
+
+void Engine::Load() {
+  Require(!loaded_ && slot_threads_.empty(), "engine already loaded");
+  cv::setNumThreads(spec_.threads);
+  slots_.resize(spec_.slots);
+  std::vector<std::future<void>> loaded;
+  for (size_t slot = 0; slot < slots_.size(); ++slot) {
+    std::promise<void> promise;
+    loaded.push_back(promise.get_future());
+    slot_threads_.emplace_back(&Engine::SlotLoop, this, slot, std::move(promise));
+  }
+  try {
+    for (auto& f : loaded) f.get();
+  } catch (...) {
+    StopSlotThreads();
+    throw;
+  }
   loaded_ = true;
 }
 
-size_t Engine::AcquireSlot() {
-  std::unique_lock<std::mutex> lock(slot_mutex_);
+// Each slot's models are loaded, warmed and always run on this one thread.
+void Engine::SlotLoop(size_t slot, std::promise<void> loaded) {
+  try {
+    LoadSlot(slot);
+    loaded.set_value();
+  } catch (...) {
+    loaded.set_exception(std::current_exception());
+    return;
+  }
   for (;;) {
-    auto free_slot = std::find(slot_busy_.begin(), slot_busy_.end(), false);
-    if (free_slot != slot_busy_.end()) {
-      *free_slot = true;
-      return static_cast<size_t>(free_slot - slot_busy_.begin());
+    Job* job;
+    {
+      std::unique_lock<std::mutex> lock(queue_mutex_);
+      queue_changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to answer
+      job = queue_.front();
+      queue_.pop_front();
     }
-    slot_freed_.wait(lock);
+    try {
+      job->done.set_value(RunOnSlot(slot, job->pipeline_index, job->data, job->size));
+    } catch (...) {
+      job->done.set_exception(std::current_exception());
+    }
   }
-}
-
-void Engine::ReleaseSlot(size_t slot) {
-  {
-    std::lock_guard<std::mutex> lock(slot_mutex_);
-    slot_busy_[slot] = false;
-  }
-  slot_freed_.notify_one();
 }
 
 FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size) {
   Require(loaded_, "engine not loaded");
   Require(pipeline_index < spec_.pipelines.size(), "no such pipeline index");
-  SlotLease lease(this);
-  return RunOnSlot(slots_[lease.slot()], spec_.pipelines[pipeline_index], pipeline_need_[pipeline_index], data,
-                   size);
+  Job job{pipeline_index, data, size, {}};
+  std::future<FrameResult> result = job.done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    Require(!stopping_, "engine is stopping");
+    queue_.push_back(&job);  // `job` outlives its time in the queue: we wait for it below
+  }
+  queue_changed_.notify_one();
+  return result.get();
 }
 
-FrameResult Engine::RunOnSlot(SlotModels& models, const PipelineSpec& pipeline, cv::Size need, const uint8_t* data,
-                              size_t size) {
+FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size) {
+  Require(loaded_, "engine not loaded");
+  Require(slot < slots_.size() && pipeline_index < spec_.pipelines.size(), "no such slot or pipeline index");
+  SlotModels& models = slots_[slot];
+  const PipelineSpec& pipeline = spec_.pipelines[pipeline_index];
+  cv::Size need = pipeline_need_[pipeline_index];
   FrameResult result;
   Stopwatch total;
   Stopwatch stage;

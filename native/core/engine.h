@@ -3,9 +3,13 @@
 // No N-API here: the addon and the C++ benchmark loop both drive this class.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <deque>
+#include <future>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "models.h"
@@ -19,15 +23,28 @@ class Engine {
   explicit Engine(EngineSpec spec);
   ~Engine();
 
-  // Sets OpenCV's thread count, loads every model once per slot, and runs one
-  // warm-up inference per model per slot. Throws EngineError(kPipelineFailure)
-  // naming the model file on failure. Call once, before Run.
+  // Sets OpenCV's thread count and starts one compute thread per slot; each
+  // loads its own instance of every model and runs one warm-up inference per
+  // model. Throws EngineError(kPipelineFailure) naming the model file on
+  // failure. Call once, before Run.
   void Load();
   bool loaded() const { return loaded_; }
 
-  // Thread-safe. Waits for a free slot (the TS scheduler is sized so it never
-  // has to), then decodes and runs every node of the pipeline on that slot.
+  // Thread-safe. Queues the frame for the slot threads (FIFO) and blocks the
+  // caller until one has decoded it and run every node of the pipeline.
+  //
+  // Why dedicated slot threads instead of computing on the caller's thread:
+  // OpenCV dnn keeps per-thread scratch state, and libuv hands consecutive
+  // jobs to any of its pool threads. Measured with detect_fast, 2 slots x 1
+  // thread, on 2 cores: computing on 8 rotating pool threads cost 11.3 ms a
+  // frame against 10.0 ms when the same 2 threads always did the work
+  // (bench/RESULTS.md). The caller's thread only waits on a condition variable.
   FrameResult Run(size_t pipeline_index, const uint8_t* data, size_t size);
+
+  // Runs the frame on `slot` on the calling thread, with no queue. The caller
+  // guarantees that no other thread uses that slot at the same time (the C++
+  // benchmark loop gives each of its threads one slot).
+  FrameResult RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size);
 
   const EngineSpec& spec() const { return spec_; }
 
@@ -37,20 +54,26 @@ class Engine {
     std::vector<std::unique_ptr<ObjectDetector>> objects;
     std::vector<std::unique_ptr<FaceDetector>> faces;
   };
-  class SlotLease;
+  struct Job {
+    size_t pipeline_index;
+    const uint8_t* data;
+    size_t size;
+    std::promise<FrameResult> done;
+  };
 
-  size_t AcquireSlot();
-  void ReleaseSlot(size_t slot);
-  FrameResult RunOnSlot(SlotModels& models, const PipelineSpec& pipeline, cv::Size need, const uint8_t* data,
-                        size_t size);
+  void LoadSlot(size_t slot);
+  void SlotLoop(size_t slot, std::promise<void> loaded);
+  void StopSlotThreads();
 
   EngineSpec spec_;
   std::vector<cv::Size> pipeline_need_;  // per pipeline: the largest model input, for scaled decode
   std::vector<SlotModels> slots_;
-  std::vector<bool> slot_busy_;
-  std::mutex slot_mutex_;
-  std::condition_variable slot_freed_;
-  bool loaded_ = false;
+  std::vector<std::thread> slot_threads_;
+  std::deque<Job*> queue_;  // jobs owned by the Run() calls waiting on them
+  std::mutex queue_mutex_;
+  std::condition_variable queue_changed_;
+  bool stopping_ = false;
+  std::atomic<bool> loaded_{false};  // read by the JS thread, set by the loading thread
 };
 
 }  // namespace framewire

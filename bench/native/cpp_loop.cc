@@ -1,0 +1,125 @@
+// The limit: the same decode + inference work as the addon (it calls the same
+// native/core Engine), in a plain C++ loop with no Node.js, no N-API and no
+// event loop. One thread per slot pulls frames in a closed loop and runs
+// them on its own slot (Engine::RunOnSlot), with no queue in between.
+//
+//   cpp_loop SPEC_FILE PIPELINE_ID FRAMES_DIR FRAME_COUNT
+//
+// SPEC_FILE is written by bench/native/spec-file.ts from the same
+// NativeEngineSpec the server builds. Prints one JSON line.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "../../native/core/engine.h"
+#include "../../native/core/errors.h"
+
+using framewire::Engine;
+using framewire::EngineSpec;
+
+namespace {
+
+std::vector<uint8_t> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// Line format: "slots N", "threads N", "max_pixels N", "scaled_decode 0|1",
+// "model ID FORMAT W H CONFIG|- WEIGHTS", "pipeline ID",
+// "node ID KIND MODEL_INDEX SCORE NMS CLASS,IDS|-".
+EngineSpec ReadSpec(const std::string& path) {
+  EngineSpec spec;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string key;
+    words >> key;
+    if (key == "slots") words >> spec.slots;
+    else if (key == "threads") words >> spec.threads;
+    else if (key == "max_pixels") words >> spec.max_pixels;
+    else if (key == "scaled_decode") words >> spec.scaled_decode;
+    else if (key == "model") {
+      framewire::ModelSpec m;
+      std::string format;
+      words >> m.id >> format >> m.input_width >> m.input_height >> m.config_path >> m.weights_path;
+      if (m.config_path == "-") m.config_path.clear();
+      m.format = format == "yolox" ? framewire::ModelFormat::kYoloX
+                 : format == "yunet" ? framewire::ModelFormat::kYuNet
+                                     : framewire::ModelFormat::kDarknetYolo;
+      spec.models.push_back(m);
+    } else if (key == "pipeline") {
+      spec.pipelines.emplace_back();
+      words >> spec.pipelines.back().id;
+    } else if (key == "node") {
+      framewire::NodeSpec n;
+      std::string kind, classes;
+      words >> n.id >> kind >> n.model_index >> n.score_threshold >> n.nms_threshold >> classes;
+      n.kind = kind == "faces" ? framewire::NodeKind::kFaces : framewire::NodeKind::kDetector;
+      if (classes != "-") {
+        std::istringstream ids(classes);
+        for (std::string id; std::getline(ids, id, ',');) n.class_filter.push_back(std::stoi(id));
+      }
+      spec.pipelines.back().nodes.push_back(n);
+    }
+  }
+  return spec;
+}
+
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::cerr << "usage: cpp_loop SPEC_FILE PIPELINE_ID FRAMES_DIR FRAME_COUNT\n";
+    return 2;
+  }
+  const EngineSpec spec = ReadSpec(argv[1]);
+  const std::string pipeline_id = argv[2];
+  const size_t total = std::stoul(argv[4]);
+  std::vector<std::vector<uint8_t>> frames;
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(argv[3])) names.push_back(entry.path());
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) frames.push_back(ReadFile(name));
+
+  size_t pipeline = 0;
+  while (pipeline < spec.pipelines.size() && spec.pipelines[pipeline].id != pipeline_id) ++pipeline;
+  if (pipeline == spec.pipelines.size() || frames.empty()) {
+    std::cerr << "no pipeline " << pipeline_id << " or no frames\n";
+    return 2;
+  }
+  Engine engine(spec);
+  engine.Load();
+
+  std::atomic<size_t> next{0};
+  std::vector<std::vector<double>> latencies(spec.slots);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (int w = 0; w < spec.slots; ++w) {
+    workers.emplace_back([&, w] {
+      for (size_t i; (i = next.fetch_add(1)) < total;) {
+        const auto& frame = frames[i % frames.size()];
+        const auto t0 = std::chrono::steady_clock::now();
+        engine.RunOnSlot(w, pipeline, frame.data(), frame.size());
+        latencies[w].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<double> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::cout << "{\"frames\":" << all.size() << ",\"fps\":" << all.size() / seconds << ",\"p50_ms\":" << Percentile(all, 0.5)
+            << ",\"p99_ms\":" << Percentile(all, 0.99) << "}" << std::endl;
+  return 0;
+}
