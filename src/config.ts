@@ -21,12 +21,39 @@ export interface Config {
   readonly workerSlots: number;
   /** cv::setNumThreads, process-wide (Debian's OpenCV runs its parallel loops on TBB). */
   readonly openCvThreads: number;
-  /** Largest accepted frame, bytes. */
+  /** Largest accepted HTTP body, bytes (the stream has its own limit, stream.maxFrameBytes). */
   readonly maxFrameBytes: number;
   /** Largest accepted frame, pixels (width x height from the JPEG header). */
   readonly maxFramePixels: number;
   /** Allow libjpeg's 1/2 and 1/4 scaled decode when every model input of a pipeline fits. */
   readonly scaledDecode: boolean;
+  readonly stream: StreamConfig;
+}
+
+/** The WebSocket endpoint's settings (STREAM_* variables). */
+export interface StreamConfig {
+  /** Largest accepted binary message, bytes (STREAM_MAX_FRAME_SIZE_MB, MiB, may be fractional). */
+  readonly maxFrameBytes: number;
+  /** A waiting frame older than this when its turn comes is dropped as stale, ms. */
+  readonly maxFrameAgeMs: number;
+  /** Concurrent sessions; one more is refused with server_busy. */
+  readonly maxSessions: number;
+  /** Frames the slow-down drop rate is computed over. */
+  readonly slowDownWindow: number;
+  /** Drop rate above which slow_down is sent, 0..1. */
+  readonly slowDownDropRate: number;
+  /** At most one slow_down per session per this many ms. */
+  readonly slowDownIntervalMs: number;
+  /** Required bearer token for the upgrade; undefined means none. */
+  readonly authToken: string | undefined;
+  /** Allowed Origin values; empty means any. */
+  readonly allowedOrigins: readonly string[];
+  /** Ping interval, ms; a peer missing two pongs is terminated. */
+  readonly heartbeatMs: number;
+  /** Unsent output per session above which it is closed as client_too_slow, bytes. */
+  readonly maxBufferedBytes: number;
+  /** Graceful shutdown deadline, ms. */
+  readonly shutdownTimeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -47,6 +74,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(name, `must be a number, got "${raw}"`);
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
   return value;
@@ -91,8 +127,31 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),
+    stream: loadStreamConfig(env),
   };
   return Object.freeze(config);
+}
+
+function loadStreamConfig(env: Env): StreamConfig {
+  const token = env.STREAM_AUTH_TOKEN;
+  if (token !== undefined && token !== '' && token.length < 16) throw new ConfigError('STREAM_AUTH_TOKEN', 'must be at least 16 characters when set');
+  const origins = (env.STREAM_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('STREAM_ALLOWED_ORIGINS', `"${origin}" must be scheme://host[:port] with no path`);
+  }
+  return Object.freeze({
+    maxFrameBytes: Math.floor(decimal(env, 'STREAM_MAX_FRAME_SIZE_MB', 5, 0.001, 256) * 1024 * 1024),
+    maxFrameAgeMs: integer(env, 'STREAM_MAX_FRAME_AGE_MS', 1000, 1, 600_000),
+    maxSessions: integer(env, 'STREAM_MAX_SESSIONS', 64, 1, 100_000),
+    slowDownWindow: integer(env, 'STREAM_SLOWDOWN_WINDOW', 30, 2, 10_000),
+    slowDownDropRate: decimal(env, 'STREAM_SLOWDOWN_DROP_RATE', 0.5, 0, 0.99),
+    slowDownIntervalMs: integer(env, 'STREAM_SLOWDOWN_INTERVAL_MS', 1000, 1, 3_600_000),
+    authToken: token === '' ? undefined : token,
+    allowedOrigins: Object.freeze(origins),
+    heartbeatMs: integer(env, 'STREAM_HEARTBEAT_MS', 15_000, 10, 3_600_000),
+    maxBufferedBytes: integer(env, 'STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownTimeoutMs: integer(env, 'STREAM_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+  });
 }
 
 /**

@@ -1,17 +1,24 @@
 /**
- * Every error code Framewire can answer with, in one place. Codes are stable
- * API: clients branch on them. docs/errors.md documents each one and
- * test/errors-documented.test.ts fails when a code here is missing there.
+ * Every error code Framewire can answer with, in one place: its HTTP status
+ * and, for the WebSocket endpoint, the close code that follows it (null: the
+ * session stays open). Codes are stable API: clients branch on them.
+ * docs/errors.md documents each one and test/errors-documented.test.ts fails
+ * when a code here is missing there.
  */
 export const ERROR_CODES = {
-  invalid_frame: { http: 400, summary: 'The frame is not a decodable JPEG, or declares more pixels than allowed.' },
-  invalid_pipeline: { http: 404, summary: 'No pipeline with that id.' },
-  not_found: { http: 404, summary: 'No HTTP route at that method and path.' },
-  frame_too_large: { http: 413, summary: 'The frame is larger than the byte limit.' },
-  unsupported_media_type: { http: 415, summary: 'The request body is not image/jpeg.' },
-  not_ready: { http: 503, summary: 'Models are still loading; retry when /readyz answers 200.' },
-  pipeline_failure: { http: 500, summary: 'A model or OpenCV call failed on a frame that decoded fine.' },
-  internal_error: { http: 500, summary: 'An unexpected server fault.' },
+  invalid_frame: { http: 400, ws: 1007, summary: 'The frame is not a decodable JPEG, or declares more pixels than allowed.' },
+  invalid_message: { http: 400, ws: 1003, summary: 'A text message on the stream, which takes binary JPEG frames only.' },
+  unauthorized: { http: 401, ws: null, summary: 'The stream upgrade lacks the bearer token.' },
+  forbidden_origin: { http: 403, ws: null, summary: 'The stream upgrade comes from an Origin not allowed.' },
+  invalid_pipeline: { http: 404, ws: 1008, summary: 'No pipeline with that id.' },
+  not_found: { http: 404, ws: null, summary: 'No HTTP route at that method and path.' },
+  frame_too_large: { http: 413, ws: 1009, summary: 'The frame is larger than the byte limit.' },
+  unsupported_media_type: { http: 415, ws: null, summary: 'The request body is not image/jpeg.' },
+  client_too_slow: { http: 503, ws: 1008, summary: 'The client does not read its answers; its unsent output passed the limit.' },
+  server_busy: { http: 503, ws: 1013, summary: 'The stream session limit is reached.' },
+  not_ready: { http: 503, ws: 1013, summary: 'Models are still loading; retry when /readyz answers 200.' },
+  pipeline_failure: { http: 500, ws: null, summary: 'A model or OpenCV call failed on a frame that decoded fine.' },
+  internal_error: { http: 500, ws: 1011, summary: 'An unexpected server fault.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -32,6 +39,11 @@ export class FramewireError extends Error {
 
   get httpStatus(): number {
     return ERROR_CODES[this.code].http;
+  }
+
+  /** The WebSocket close code that follows this error, or null when the session stays open. */
+  get wsCloseCode(): number | null {
+    return ERROR_CODES[this.code].ws;
   }
 
   toJSON(): { error: ErrorCode; detail: string } {

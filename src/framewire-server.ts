@@ -7,24 +7,35 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import { createApp } from './api/app';
+import { VideoStreamEndpoint } from './api/routes/video-stream';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { Metrics } from './metrics';
 import { readManifest } from './models/manifest';
 import { openCvInfo } from './native/binding';
 import { VideoFilePipelineService } from './services/pipeline';
 
 export interface RunningServer {
   readonly service: VideoFilePipelineService;
+  readonly stream: VideoStreamEndpoint;
+  readonly metrics: Metrics;
   readonly http: http.Server;
   readonly port: number;
   /** Resolves when every model is loaded and warmed up (also when /readyz turns 200). */
   readonly ready: Promise<void>;
+  /**
+   * Graceful: refuses new sessions, answers every accepted stream frame, closes
+   * sessions 1001, then stops HTTP. Bounded by STREAM_SHUTDOWN_TIMEOUT_MS.
+   */
   close(): Promise<void>;
 }
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const service = await VideoFilePipelineService.create(config, readManifest());
-  const server = http.createServer(createApp(service, config.maxFrameBytes, log));
+  const metrics = new Metrics(service.limiter);
+  const server = http.createServer(createApp(service, metrics, config.maxFrameBytes, log));
+  const stream = new VideoStreamEndpoint({ service, config: config.stream, maxFramePixels: config.maxFramePixels, metrics, log });
+  stream.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -43,13 +54,18 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   return {
     service,
+    stream,
+    metrics,
     http: server,
     port,
     ready,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Leave a second of the deadline for HTTP and the process to finish.
+      await stream.shutdown(Math.max(100, config.stream.shutdownTimeoutMs - 1000));
+      server.closeAllConnections();
+      await httpClosed;
+    },
   };
 }

@@ -16,9 +16,21 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = server;
+  let stopping = false;
   const stop = (signal: string): void => {
-    log.info({ signal }, 'shutting down');
-    running.close().then(() => process.exit(0), () => process.exit(1));
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: answering accepted frames, closing sessions');
+    running.close().then(
+      () => {
+        log.info('shutdown complete');
+        process.exit(0);
+      },
+      (err: Error) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

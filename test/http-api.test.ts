@@ -6,6 +6,7 @@ import test from 'ava';
 
 import { createApp } from '../src/api/app';
 import { createLogger } from '../src/logger';
+import { Metrics } from '../src/metrics';
 import { readManifest } from '../src/models/manifest';
 import { VideoFilePipelineService } from '../src/services/pipeline';
 import { jpegHeaderOnly } from './helpers/jpeg-bytes';
@@ -79,7 +80,7 @@ for (const [name, send, status, code] of errorCases) {
 test('/readyz is 503 not_ready until the models are loaded, then 200', async (t) => {
   const config = testConfig({ FRAMEWIRE_WORKER_SLOTS: '1' });
   const service = await VideoFilePipelineService.create(config, readManifest());
-  const app = http.createServer(createApp(service, config.maxFrameBytes, createLogger('silent')));
+  const app = http.createServer(createApp(service, new Metrics(service.limiter), config.maxFrameBytes, createLogger('silent')));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   try {

@@ -5,7 +5,8 @@ import { FramewireError } from '../src/errors';
 import { readManifest } from '../src/models/manifest';
 import { VideoFilePipelineService } from '../src/services/pipeline';
 import { jpegHeaderOnly, jpegMarkersRandomBody, pseudoRandom } from './helpers/jpeg-bytes';
-import { readMedia } from './helpers/media';
+import { encodeJpeg, imageAsJpeg, readMedia } from './helpers/media';
+import cv from './helpers/opencv';
 import { loadedService, testConfig } from './helpers/service';
 
 let service: VideoFilePipelineService;
@@ -34,13 +35,26 @@ for (const [name, bytes, detail] of cases) {
   });
 }
 
+test('a frame too small for YuNet is pipeline_failure with OpenCV\'s message, and the service keeps serving', async (t) => {
+  // 16x16 px: YuNet's pooling layers shrink it to nothing and OpenCV throws. This test process
+  // also loads @u4/opencv4nodejs, which redirects OpenCV's errors to another exception type:
+  // the engine must still report pipeline_failure, not internal_error.
+  const tiny = encodeJpeg(new cv.Mat(16, 16, cv.CV_8UC3, [128, 128, 128]));
+  const error = await t.throwsAsync(service.runOnFrame('faces', tiny), { instanceOf: FramewireError });
+  t.is(error?.code, 'pipeline_failure');
+  t.regex(error!.detail, /^node faces: .*total\(os\[i\]\) > 0/s);
+  t.is((await service.runOnFrame('faces', imageAsJpeg('basketball1.png'))).faces!.length >= 1, true);
+});
+
 test('an unknown pipeline is invalid_pipeline', async (t) => {
   const error = await t.throwsAsync(service.runOnFrame('no_such_pipeline', messi), { instanceOf: FramewireError });
   t.is(error?.code, 'invalid_pipeline');
 });
 
 test('a frame over the byte limit is frame_too_large, checked before decoding', async (t) => {
-  const small = await loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_MAX_FRAME_BYTES: '65536' });
+  // messi5.jpg is 72937 bytes.
+  // The service's bound is the larger of the HTTP and stream limits: lower both.
+  const small = await loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_MAX_FRAME_BYTES: '65536', STREAM_MAX_FRAME_SIZE_MB: '0.0625' });
   const error = await t.throwsAsync(small.runOnFrame('detect', messi), { instanceOf: FramewireError });
   t.is(error?.code, 'frame_too_large');
 });

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 
 #include "errors.h"
 #include "frame_decoder.h"
@@ -82,7 +83,7 @@ void Engine::LoadSlot(size_t slot_index) {
       }
       if (slot.objects[i]) slot.objects[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
       if (slot.faces[i]) slot.faces[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
-    } catch (const cv::Exception& e) {
+    } catch (const std::exception& e) {  // cv::Exception, or whatever a redirected OpenCV error handler throws
       throw EngineError(ErrorCode::kPipelineFailure,
                         "model " + m.id + " (" + m.weights_path + ") failed to load or warm up: " + e.what());
     }
@@ -92,6 +93,9 @@ void Engine::LoadSlot(size_t slot_index) {
 void Engine::Load() {
   Require(!loaded_ && slot_threads_.empty(), "engine already loaded");
   cv::setNumThreads(spec_.threads);
+  // Every OpenCV failure reaches the caller as a coded error (and the server's
+  // pino log); OpenCV's own stderr logger would only repeat it, unstructured.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   slots_.resize(spec_.slots);
   std::vector<std::future<void>> loaded;
   for (size_t slot = 0; slot < slots_.size(); ++slot) {
@@ -182,7 +186,12 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
         auto found = models.faces[node.model_index]->Detect(frame.bgr, to_original, options, &result.timings);
         result.faces.insert(result.faces.end(), found.begin(), found.end());
       }
-    } catch (const cv::Exception& e) {
+    } catch (const EngineError&) {
+      throw;
+    } catch (const std::exception& e) {
+      // Not just cv::Exception: a host process may install its own OpenCV
+      // error handler (cv::redirectError is process-wide; @u4/opencv4nodejs
+      // does), and then OpenCV failures arrive as other exception types.
       throw EngineError(ErrorCode::kPipelineFailure, "node " + node.id + ": " + e.what());
     }
   }

@@ -42,8 +42,9 @@ class Engine {
   FrameResult Run(size_t pipeline_index, const uint8_t* data, size_t size);
 
   // Runs the frame on `slot` on the calling thread, with no queue. The caller
-  // guarantees that no other thread uses that slot at the same time (the C++
-  // benchmark loop gives each of its threads one slot).
+  // guarantees that no other thread uses that slot at the same time. Used by
+  // the slot threads, and by the C++ benchmark loop's "direct" mode (slower:
+  // models run best on the thread that loaded and warmed them).
   FrameResult RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size);
 
   const EngineSpec& spec() const { return spec_; }

@@ -41,7 +41,7 @@ DecodedFrame DecodeFrame(const uint8_t* data, size_t size, int64_t max_pixels, i
   const cv::Mat encoded(1, static_cast<int>(size), CV_8UC1, const_cast<uint8_t*>(data));
   try {
     frame.bgr = cv::imdecode(encoded, flags);
-  } catch (const cv::Exception& e) {
+  } catch (const std::exception& e) {  // cv::Exception, or whatever a redirected OpenCV error handler throws
     throw EngineError(ErrorCode::kInvalidFrame, std::string("JPEG decoder rejected the frame: ") + e.what());
   }
   if (frame.bgr.empty()) throw EngineError(ErrorCode::kInvalidFrame, "JPEG decoder rejected the frame");

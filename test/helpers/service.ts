@@ -1,3 +1,5 @@
+import pino from 'pino';
+
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { readManifest } from '../../src/models/manifest';
@@ -16,12 +18,15 @@ export async function loadedService(overrides: Record<string, string> = {}): Pro
   return service;
 }
 
-/** A real server on an ephemeral loopback port, models loaded. */
-export async function runningServer(overrides: Record<string, string> = {}): Promise<RunningServer & { url: string }> {
+/** A real server on an ephemeral loopback port, models loaded. Pass `logs` to capture its pino lines. */
+export async function runningServer(overrides: Record<string, string> = {}, logs?: Record<string, unknown>[]): Promise<RunningServer & { url: string; wsUrl: string }> {
   const config = testConfig(overrides);
-  const server = await startServer(config, createLogger(config.logLevel));
+  const log = logs
+    ? pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    : createLogger(config.logLevel);
+  const server = await startServer(config, log);
   await server.ready;
-  return Object.assign(server, { url: `http://127.0.0.1:${server.port}` });
+  return Object.assign(server, { url: `http://127.0.0.1:${server.port}`, wsUrl: `ws://127.0.0.1:${server.port}/ws/video/stream` });
 }
 
 export function iou(a: Box, b: Box): number {

@@ -29,18 +29,22 @@ function readLabelFile(file: string): string[] {
  */
 export class VideoFilePipelineService {
   readonly limiter: InferenceLimiter;
+  private readonly maxFrameBytes: number;
   private readonly engine: NativeEngine;
   private readonly indexById: ReadonlyMap<string, number>;
   private loaded = false;
 
   private constructor(
     readonly registry: PipelineRegistry,
-    private readonly config: Config,
+    config: Config,
   ) {
     const spec = buildEngineSpec(registry, config, (rel) => readLabelFile(`${config.modelDir}/${rel}`));
     this.engine = createEngine(spec);
     this.indexById = new Map(registry.pipelines.map((p, i) => [p.id, i]));
     this.limiter = new InferenceLimiter(config.workerSlots);
+    // Each transport enforces its own limit before calling; this bound is the
+    // defence in depth behind them: nothing larger than any transport accepts.
+    this.maxFrameBytes = Math.max(config.maxFrameBytes, config.stream.maxFrameBytes);
   }
 
   /**
@@ -89,8 +93,8 @@ export class VideoFilePipelineService {
     const index = this.indexById.get(pipelineId);
     if (index === undefined) throw new FramewireError('invalid_pipeline', `no pipeline "${pipelineId}"; GET /v1/pipelines lists them`);
     if (!this.loaded) throw new FramewireError('not_ready', 'models are still loading');
-    if (frame.length > this.config.maxFrameBytes) {
-      throw new FramewireError('frame_too_large', `frame is ${frame.length} bytes, the limit is ${this.config.maxFrameBytes}`);
+    if (frame.length > this.maxFrameBytes) {
+      throw new FramewireError('frame_too_large', `frame is ${frame.length} bytes, the limit is ${this.maxFrameBytes}`);
     }
     try {
       return await this.limiter.run(() => this.engine.infer(index, frame));

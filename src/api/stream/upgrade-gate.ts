@@ -1,0 +1,47 @@
+/**
+ * Decides, from the HTTP upgrade request alone, whether a WebSocket may be
+ * created: before any WebSocket exists a refused client gets a plain HTTP
+ * answer (404, 401, 403, 503). Pure: no sockets.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+import type { StreamConfig } from '../../config';
+import { FramewireError } from '../../errors';
+
+export const STREAM_PATH = '/ws/video/stream';
+
+export interface UpgradeRequest {
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function presentedToken(req: UpgradeRequest, url: URL): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  return url.searchParams.get('token') ?? undefined;
+}
+
+/** Returns the refusal, or the requested pipeline id (possibly empty) when the upgrade may proceed. */
+export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, accepting: boolean): FramewireError | { pipelineId: string } {
+  const url = new URL(req.url, 'http://localhost');
+  if (url.pathname !== STREAM_PATH) return new FramewireError('not_found', `no WebSocket endpoint at ${url.pathname}; use ${STREAM_PATH}?pipeline_id=ID`);
+  if (!accepting) return new FramewireError('server_busy', 'the server is shutting down');
+  if (config.authToken !== undefined) {
+    const token = presentedToken(req, url);
+    if (token === undefined || !sameSecret(token, config.authToken)) {
+      return new FramewireError('unauthorized', 'send Authorization: Bearer TOKEN or ?token=TOKEN');
+    }
+  }
+  const origin = req.headers.origin;
+  if (config.allowedOrigins.length > 0 && origin !== undefined && !config.allowedOrigins.includes(origin)) {
+    return new FramewireError('forbidden_origin', `Origin ${origin} is not allowed`);
+  }
+  return { pipelineId: url.searchParams.get('pipeline_id') ?? '' };
+}

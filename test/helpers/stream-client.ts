@@ -1,0 +1,94 @@
+/** A real ws client for the streaming tests: records every message and the close. */
+import WebSocket, { type ClientOptions } from 'ws';
+
+export type Message = Record<string, unknown>;
+
+export class StreamClient {
+  readonly messages: Message[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private listeners: (() => void)[] = [];
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      this.messages.push(isBinary ? { binary: true } : (JSON.parse(data.toString()) as Message));
+      for (const l of this.listeners) l();
+    });
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
+      resolve({ code, reason: reason.toString() });
+      for (const l of this.listeners) l();
+    }));
+    ws.on('error', () => {}); // the close event carries what the tests check
+  }
+
+  /** Opens a session; resolves once the socket is open (before session_started may arrive). */
+  static connect(url: string, options: ClientOptions = {}): Promise<StreamClient> {
+    const ws = new WebSocket(url, options);
+    const client = new StreamClient(ws);
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('error', reject);
+    });
+  }
+
+  /** Resolves with the first recorded message matching `predicate` (waiting up to `timeoutMs`). */
+  waitFor(predicate: (m: Message) => boolean, timeoutMs = 20_000): Promise<Message> {
+    return this.until(() => this.messages.find(predicate), timeoutMs, 'a matching message');
+  }
+
+  /** Resolves once `count` messages matching `predicate` are recorded. */
+  waitForCount(predicate: (m: Message) => boolean, count: number, timeoutMs = 30_000): Promise<Message[]> {
+    return this.until(() => {
+      const found = this.messages.filter(predicate);
+      return found.length >= count ? found : undefined;
+    }, timeoutMs, `${count} matching messages`);
+  }
+
+  private until<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const attempt = (): boolean => {
+        const value = check();
+        if (value === undefined) return false;
+        cleanup();
+        resolve(value);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.messages.slice(-5))}`));
+      }, timeoutMs);
+      const listener = (): void => void attempt();
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      };
+      this.listeners.push(listener);
+      attempt();
+    });
+  }
+
+  send(frame: Buffer): void {
+    this.ws.send(frame);
+  }
+
+  /** Sends each frame once the previous one is answered: a client pacing itself below capacity. */
+  async sendPaced(frames: Buffer[]): Promise<void> {
+    for (const frame of frames) {
+      const answered = this.answers().length;
+      this.send(frame);
+      await this.until(() => (this.answers().length > answered ? true : undefined), 20_000, 'an answer');
+    }
+  }
+
+  /** Messages that answer a frame: result, dropped or a per-frame error. */
+  answers(): Message[] {
+    return this.messages.filter((m) => typeof m.frame_index === 'number');
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export const isResult = (m: Message): boolean => typeof m.frame_index === 'number' && 'result' in m;
+export const isDropped = (m: Message): boolean => m.dropped === true;

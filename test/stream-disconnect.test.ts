@@ -1,0 +1,31 @@
+/** Disconnect mid-frame: the in-flight job finishes, nothing is sent, nothing leaks. */
+import test from 'ava';
+
+import { vtestFrames } from './helpers/frames';
+import { runningServer } from './helpers/service';
+import { StreamClient } from './helpers/stream-client';
+
+test('a client that vanishes with frames in flight and waiting leaves no session, lane or slot behind', async (t) => {
+  const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
+  t.teardown(() => server.close());
+  for (let round = 0; round < 5; round++) {
+    const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect_accurate`);
+    await client.waitFor((m) => m.event === 'session_started');
+    for (const f of vtestFrames(3)) client.send(f);
+    await new Promise((r) => setTimeout(r, 15)); // frame 0 in flight, frame 2 waiting
+    client.ws.terminate();
+  }
+  for (let i = 0; i < 100 && (server.service.limiter.inFlight > 0 || server.stream.scheduler.sessions > 0); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  t.is(server.stream.activeSessions, 0);
+  t.is(server.stream.sessions.count, 0);
+  t.is(server.stream.scheduler.sessions, 0);
+  t.is(server.stream.scheduler.inFlight, 0);
+  t.is(server.service.limiter.inFlight, 0);
+  // And the engine still serves.
+  const next = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
+  await next.sendPaced(vtestFrames(1));
+  t.is(next.answers().length, 1);
+  next.close();
+});

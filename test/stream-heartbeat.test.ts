@@ -1,0 +1,23 @@
+/** Heartbeat: a peer that stops answering pings is terminated and its session cleaned up. */
+import test from 'ava';
+
+import { runningServer } from './helpers/service';
+import { StreamClient } from './helpers/stream-client';
+
+test('a peer missing two pongs is terminated; one that answers stays', async (t) => {
+  const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', STREAM_HEARTBEAT_MS: '100' });
+  t.teardown(() => server.close());
+  const silent = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`, { autoPong: false });
+  const alive = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
+  await Promise.all([silent, alive].map((c) => c.waitFor((m) => m.event === 'session_started')));
+  let pings = 0;
+  silent.ws.on('ping', () => pings++);
+  const { code } = await silent.closed;
+  t.is(code, 1006, 'terminated: no close frame');
+  t.true(pings >= 2);
+  await new Promise((r) => setTimeout(r, 100));
+  t.is(server.stream.activeSessions, 1, 'the silent session is cleaned up, the live one kept');
+  t.is(server.stream.sessions.count, 1);
+  t.is(alive.ws.readyState, alive.ws.OPEN);
+  alive.close();
+});

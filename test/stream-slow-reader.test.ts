@@ -1,0 +1,59 @@
+/**
+ * A client that stops reading: once its unsent answers pass the limit the
+ * session is closed 1008 client_too_slow, and server memory stays bounded.
+ * Loopback kernel buffers absorb ~4 MB before anything stays unsent, so the
+ * test uses a registry with a near-zero score threshold: answers of tens of KB.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import test from 'ava';
+
+import { loadConfig } from '../src/config';
+import { vtestFrames } from './helpers/frames';
+import { runningServer } from './helpers/service';
+import { StreamClient } from './helpers/stream-client';
+
+function verboseRegistry(): string {
+  const registry = JSON.parse(readFileSync(loadConfig({}).pipelinesFile, 'utf8'));
+  registry.pipelines.push({
+    id: 'detect_everything',
+    description: 'Every weak candidate: large answers, for the slow-reader test.',
+    nodes: [{ id: 'objects', kind: 'detector', model: 'yolo-fastest-1.1', score_threshold: 0.001, nms_threshold: 0.9 }],
+  });
+  const file = path.join(os.tmpdir(), `framewire-verbose-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify(registry));
+  return file;
+}
+
+test('a reader that stops reading is closed 1008 client_too_slow; unsent output stays bounded', async (t) => {
+  const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_PIPELINES: verboseRegistry() });
+  t.teardown(() => server.close());
+  const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect_everything`);
+  await client.waitFor((m) => m.event === 'session_started');
+  const socket = (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  socket.pause(); // stop reading; keep sending
+
+  const frames = vtestFrames(20);
+  const conn = [...(server.stream as unknown as { connections: Set<{ isOpen: boolean; ws: { bufferedAmount: number } }> }).connections][0];
+  let maxBuffered = 0;
+  for (let i = 0; i < 3000 && conn.isOpen; i++) {
+    client.send(frames[i % frames.length]);
+    await new Promise((r) => setTimeout(r, 8));
+    maxBuffered = Math.max(maxBuffered, conn.ws.bufferedAmount);
+  }
+  t.false(conn.isOpen, 'the server gave up on the session');
+  // The limit (1 MiB) plus at most one answer and the error: bounded.
+  t.true(maxBuffered < 1024 * 1024 + 512 * 1024, `max unsent ${maxBuffered} bytes`);
+
+  socket.resume(); // read the backlog, then the error and the close frame
+  const { code } = await client.closed;
+  t.is(code, 1008);
+  for (let i = 0; i < 50 && server.stream.activeSessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.is(server.stream.activeSessions, 0);
+  const last = client.messages[client.messages.length - 1];
+  t.is(last.error, 'client_too_slow');
+  const indexes = client.answers().map((m) => m.frame_index as number);
+  t.is(new Set(indexes).size, indexes.length, 'no frame answered twice');
+});
