@@ -9,8 +9,7 @@ test('a client that vanishes with frames in flight and waiting leaves no session
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
   t.teardown(() => server.close());
   for (let round = 0; round < 5; round++) {
-    const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect_accurate`);
-    await client.waitFor((m) => m.event === 'session_started');
+    const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect_accurate`);
     for (const f of vtestFrames(3)) client.send(f);
     await new Promise((r) => setTimeout(r, 15)); // frame 0 in flight, frame 2 waiting
     client.ws.terminate();

@@ -8,8 +8,7 @@ import { isDropped, isResult, StreamClient } from './helpers/stream-client';
 test('a flood: every frame answered exactly once, results + dropped + failures = frames sent, some superseded', async (t) => {
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '2' });
   t.teardown(() => server.close());
-  const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
-  await client.waitFor((m) => m.event === 'session_started');
+  const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect`);
   const frames = vtestFrames(60);
   for (const frame of frames) client.send(frame); // all at once: far faster than ~20 ms a frame
   await client.waitForCount((m) => typeof m.frame_index === 'number', frames.length);

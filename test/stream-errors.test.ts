@@ -18,8 +18,7 @@ test.after.always(() => server?.close());
 const smallFrame = (): Buffer => encodeJpeg(new cv.Mat(120, 160, cv.CV_8UC3, [90, 120, 150]));
 
 async function session(pipeline = 'detect'): Promise<StreamClient> {
-  const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=${pipeline}`);
-  await client.waitFor((m) => m.event === 'session_started');
+  const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=${pipeline}`);
   return client;
 }
 
@@ -103,8 +102,7 @@ test('an unexpected server fault is internal_error, close 1011', async (t) => {
   faulty.service.runOnFrame = async () => {
     throw new TypeError('injected fault');
   };
-  const client = await StreamClient.connect(`${faulty.wsUrl}?pipeline_id=detect`);
-  await client.waitFor((m) => m.event === 'session_started');
+  const client = await StreamClient.session(`${faulty.wsUrl}?pipeline_id=detect`);
   client.send(smallFrame());
   t.is((await client.closed).code, 1011);
   t.like(lastError(client), { error: 'internal_error', detail: 'injected fault', frame_index: 0 });

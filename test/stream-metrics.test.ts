@@ -14,8 +14,7 @@ function metric(text: string, name: string, labels: Record<string, string>): num
 test('stream counters, histograms and gauges match a known sequence', async (t) => {
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '2' });
   t.teardown(() => server.close());
-  const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
-  await client.waitFor((m) => m.event === 'session_started');
+  const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect`);
   const frames = vtestFrames(30);
   await client.sendPaced(frames.slice(0, 3));
   for (const f of frames) client.send(f); // a flood: 30 more

@@ -8,8 +8,7 @@ import { isResult, StreamClient } from './helpers/stream-client';
 test('a paced stream of vtest.avi frames gets one result per frame, frame_index 0,1,2,..., people found', async (t) => {
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '2' });
   t.teardown(() => server.close());
-  const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
-  await client.waitFor((m) => m.event === 'session_started');
+  const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect`);
   const frames = vtestFrames(20);
   await client.sendPaced(frames);
   const results = client.messages.filter(isResult);

@@ -30,8 +30,7 @@ function verboseRegistry(): string {
 test('a reader that stops reading is closed 1008 client_too_slow; unsent output stays bounded', async (t) => {
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_PIPELINES: verboseRegistry() });
   t.teardown(() => server.close());
-  const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect_everything`);
-  await client.waitFor((m) => m.event === 'session_started');
+  const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect_everything`);
   const socket = (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
   socket.pause(); // stop reading; keep sending
 

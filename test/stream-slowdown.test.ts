@@ -14,8 +14,7 @@ test.after.always(() => server?.close());
 const isWarning = (m: Record<string, unknown>): boolean => m.warning === 'slow_down';
 
 test('a flood gets slow_down with the drop rate and the rate frames actually complete at', async (t) => {
-  const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
-  await client.waitFor((m) => m.event === 'session_started');
+  const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect`);
   const frames = vtestFrames(60);
   for (const frame of frames) client.send(frame);
   const warning = await client.waitFor(isWarning);

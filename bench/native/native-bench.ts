@@ -7,6 +7,9 @@
  *   C++   the plain C++ loop over native/core (the limit)
  *   addon the Framewire addon in process, through the service and its limiter
  *   cv4n  the same detector written with @u4/opencv4nodejs's async API
+ * Each path runs --repeat times (default 3), interleaved C++ / addon / cv4n, and
+ * the run with the median frames/s is reported: on this shared 2-core machine
+ * a single run of the same binary varies by up to +-7%.
  * Prints a markdown table for bench/RESULTS.md.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,11 +33,17 @@ const OUT = path.join(PROJECT_ROOT, 'bench', 'out');
 const FRAMES_DIR = path.join(OUT, 'frames-vtest-768');
 const CPP_LOOP = path.join(OUT, 'cpp_loop');
 const frameCount = Number(arg('frames', '200'));
+const repeat = Number(arg('repeat', '3'));
 const settings = arg('settings', '1x1,1x2,2x1,2x2').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 
 function run(command: string, args: string[]): RunReport {
   const out = execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 1 << 24 });
   return JSON.parse(out.trim().split('\n').pop() as string) as RunReport;
+}
+
+/** The run with the median frames/s. */
+function median(runs: RunReport[]): RunReport {
+  return [...runs].sort((a, b) => a.fps - b.fps)[Math.floor(runs.length / 2)];
 }
 
 const fmt = (r: RunReport | undefined): string => (r ? `${r.fps.toFixed(1)} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)}` : 'n/a | n/a | n/a');
@@ -50,7 +59,7 @@ function main(): void {
   const readLabels = (rel: string): string[] => readFileSync(path.join(config.modelDir, rel), 'utf8').split('\n').filter(Boolean);
   const dist = path.join(PROJECT_ROOT, 'dist', 'bench', 'native');
 
-  console.log(`machine: ${os.cpus()[0].model}, ${os.availableParallelism()} cores, node ${process.version}; ${frameCount} frames per run (vtest.avi 768x576 JPEG q90)`);
+  console.log(`machine: ${os.cpus()[0].model}, ${os.availableParallelism()} cores, node ${process.version}; ${frameCount} frames per run (vtest.avi 768x576 JPEG q90), median of ${repeat} interleaved runs`);
   console.log('\n| pipeline | slots x threads | C++ fps | C++ p50 ms | C++ p99 ms | addon fps | addon p50 ms | addon p99 ms | addon / C++ | cv4n fps | cv4n p50 ms | cv4n p99 ms | addon / cv4n |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const results: Record<string, unknown>[] = [];
@@ -62,9 +71,15 @@ function main(): void {
       const settingConfig = loadConfig({ ...process.env, FRAMEWIRE_WORKER_SLOTS: String(slots), FRAMEWIRE_OPENCV_THREADS: String(threads) });
       writeSpecFile(buildEngineSpec(registry, settingConfig, readLabels), specFile);
       const args = [pipeline, String(slots), String(threads), FRAMES_DIR, String(frameCount)];
-      const cpp = run(CPP_LOOP, [specFile, pipeline, FRAMES_DIR, String(frameCount)]);
-      const addon = run(process.execPath, [path.join(dist, 'addon-run.js'), ...args]);
-      const cv4n = cv4nPossible ? run(process.execPath, [path.join(dist, 'cv4n-run.js'), ...args]) : undefined;
+      const runs: { cpp: RunReport[]; addon: RunReport[]; cv4n: RunReport[] } = { cpp: [], addon: [], cv4n: [] };
+      for (let r = 0; r < repeat; r++) {
+        runs.cpp.push(run(CPP_LOOP, [specFile, pipeline, FRAMES_DIR, String(frameCount)]));
+        runs.addon.push(run(process.execPath, [path.join(dist, 'addon-run.js'), ...args]));
+        if (cv4nPossible) runs.cv4n.push(run(process.execPath, [path.join(dist, 'cv4n-run.js'), ...args]));
+      }
+      const cpp = median(runs.cpp);
+      const addon = median(runs.addon);
+      const cv4n = cv4nPossible ? median(runs.cv4n) : undefined;
       results.push({ pipeline, slots, threads, cpp, addon, cv4n });
       const ratio = (a: RunReport, b: RunReport | undefined): string => (b ? `${((100 * a.fps) / b.fps).toFixed(0)}%` : 'n/a');
       console.log(`| ${pipeline} | ${slots}x${threads} | ${fmt(cpp)} | ${fmt(addon)} | ${ratio(addon, cpp)} | ${fmt(cv4n)} | ${cv4n ? `${(addon.fps / cv4n.fps).toFixed(2)}x` : 'n/a'} |`);

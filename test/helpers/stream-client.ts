@@ -31,6 +31,13 @@ export class StreamClient {
     });
   }
 
+  /** Connects and waits for session_started: a session ready for frames. */
+  static async session(url: string, options: ClientOptions = {}): Promise<StreamClient> {
+    const client = await StreamClient.connect(url, options);
+    await client.waitFor((m) => m.event === 'session_started');
+    return client;
+  }
+
   /** Resolves with the first recorded message matching `predicate` (waiting up to `timeoutMs`). */
   waitFor(predicate: (m: Message) => boolean, timeoutMs = 20_000): Promise<Message> {
     return this.until(() => this.messages.find(predicate), timeoutMs, 'a matching message');
