@@ -1,0 +1,43 @@
+/** Starts the real server (`node dist/src/server.js`) as a child process for the benchmark. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+import { PROJECT_ROOT } from '../../src/config';
+
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly wsUrl: string;
+  readonly port: number;
+  /** Resident set size now, MB (from /proc). */
+  rssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'server.js')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = 0;
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as { port?: number; msg?: string };
+      if (typeof entry.port === 'number') seen = entry.port;
+      if (entry.msg === 'models loaded and warmed up; ready') resolve(seen);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready`)));
+  });
+  return {
+    child,
+    port,
+    wsUrl: `ws://127.0.0.1:${port}/ws/video/stream`,
+    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * npm run bench [-- --pipelines detect_fast,detect --seconds 15 --overload-seconds 60 --soak 100000]
+ *
+ * End to end, side by side with the limit, in one run:
+ *   limit   the plain C++ loop (bench/out/cpp_loop) on the same frames, every workers x threads setting
+ *   addon   the Framewire addon in process, no server (bench/native/addon-run), default settings
+ *   server  the real server process with its default settings, driven over WebSocket by load-generator.ts:
+ *           closed loop (1 and 4 sessions), open loop at 2x capacity (overload), 1920x1080 frames with
+ *           scaled decode on and off, and optionally a soak for memory.
+ * Prints the figures and each target's verdict; bench/RESULTS.md records them with the command.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { loadConfig, PROJECT_ROOT } from '../../src/config';
+import { buildEngineSpec } from '../../src/services/pipeline/engine-spec';
+import { parseRegistry } from '../../src/services/pipeline/registry';
+import { encodeJpeg, videoFramesAsJpeg } from '../../test/helpers/media';
+import cv from '../../test/helpers/opencv';
+import type { RunReport as LoopReport } from '../native/measure';
+import { writeSpecFile } from '../native/spec-file';
+import { runLoad, type RunReport } from './load-generator';
+import { startServerProcess } from './server-process';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+const OUT = path.join(PROJECT_ROOT, 'bench', 'out');
+const CPP_LOOP = path.join(OUT, 'cpp_loop');
+const seconds = Number(arg('seconds', '15'));
+const overloadSeconds = Number(arg('overload-seconds', '60'));
+const soakFrames = Number(arg('soak', '0'));
+const cores = os.availableParallelism();
+
+function run(command: string, args: string[]): LoopReport {
+  const out = execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop() as string) as LoopReport;
+}
+
+function medianOf3(f: () => LoopReport): LoopReport {
+  return [f(), f(), f()].sort((a, b) => a.fps - b.fps)[1];
+}
+
+function writeFrames(dir: string, frames: Buffer[]): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  frames.forEach((f, i) => writeFileSync(path.join(dir, `${String(i).padStart(4, '0')}.jpg`), f));
+}
+
+const f1 = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(1));
+const verdict = (ok: boolean): string => (ok ? 'MET' : 'NOT MET');
+
+function describe(name: string, r: RunReport): string {
+  return `| ${name} | ${r.sessions} | ${r.fpsPerSession ?? 'closed'} | ${r.sent} | ${r.results} | ${r.dropped.superseded}/${r.dropped.stale} | ${r.errors} | ${r.answeredExactlyOnce ? 'yes' : 'NO'} | ${f1(r.resultsPerSecond)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f1(r.firstP99)} / ${f1(r.lastP99)} | ${r.slowDownWarnings} |`;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
+  const registry = parseRegistry(JSON.parse(readFileSync(config.pipelinesFile, 'utf8')));
+  const readLabels = (rel: string): string[] => readFileSync(path.join(config.modelDir, rel), 'utf8').split('\n').filter(Boolean);
+  const pipelines = arg('pipelines', 'detect_fast,detect').split(',');
+
+  const frames768 = videoFramesAsJpeg('vtest.avi', 0, 100);
+  const frames1080 = frames768.map((jpeg) => encodeJpeg(cv.imdecode(jpeg).resize(1080, 1920)));
+  const dir768 = path.join(OUT, 'frames-vtest-768');
+  const dir1080 = path.join(OUT, 'frames-vtest-1080');
+  writeFrames(dir768, frames768);
+  writeFrames(dir1080, frames1080);
+
+  console.log(`# npm run bench: ${new Date().toISOString()}`);
+  console.log(`machine: ${os.cpus()[0].model}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  console.log(`server defaults: FRAMEWIRE_WORKER_SLOTS=${config.workerSlots} FRAMEWIRE_OPENCV_THREADS=${config.openCvThreads}; frames: vtest.avi JPEG q90 768x576 (${frames768[0].length} B) and 1920x1080 (${frames1080[0].length} B)`);
+
+  for (const pipeline of pipelines) {
+    console.log(`\n## ${pipeline}\n`);
+    // --- the limit: C++ loop, every setting, median of 3 -------------------------------------
+    const limit: Record<string, LoopReport> = {};
+    for (const [slots, threads] of [[1, 1], [1, cores], [cores, 1], [cores, cores]]) {
+      const key = `${slots}x${threads}`;
+      if (limit[key]) continue;
+      const specFile = path.join(OUT, `spec-${key}.txt`);
+      writeSpecFile(buildEngineSpec(registry, loadConfig({ FRAMEWIRE_WORKER_SLOTS: String(slots), FRAMEWIRE_OPENCV_THREADS: String(threads) }), readLabels), specFile);
+      limit[key] = medianOf3(() => run(CPP_LOOP, [specFile, pipeline, dir768, '300']));
+    }
+    const bestLimit = Object.entries(limit).sort((a, b) => b[1].fps - a[1].fps)[0];
+    const singleStream = limit[`1x${cores}`];
+    console.log('| C++ loop setting | frames/s | p50 ms | p99 ms |\n|---|---|---|---|');
+    for (const [key, r] of Object.entries(limit)) console.log(`| ${key} | ${f1(r.fps)} | ${f1(r.p50_ms)} | ${f1(r.p99_ms)} |`);
+
+    // --- the addon in process, default settings ---------------------------------------------
+    const addon = medianOf3(() => run(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'bench', 'native', 'addon-run.js'), pipeline, String(config.workerSlots), String(config.openCvThreads), dir768, '300']));
+    console.log(`\naddon in process (${config.workerSlots}x${config.openCvThreads}): ${f1(addon.fps)} frames/s, p50 ${f1(addon.p50_ms)} ms, p99 ${f1(addon.p99_ms)} ms`);
+
+    // --- the server, default settings --------------------------------------------------------
+    const server = await startServerProcess();
+    const rssStart = server.rssMb();
+    const url = server.wsUrl;
+    const single = await runLoad({ url, pipeline, sessions: 1, frames: frames768, durationMs: seconds * 1000 });
+    const saturated = await runLoad({ url, pipeline, sessions: 4, frames: frames768, durationMs: seconds * 1000 });
+    const capacityPerSession = saturated.resultsPerSecond / 4;
+    const overload = await runLoad({ url, pipeline, sessions: 4, fps: Math.round(2 * capacityPerSession), frames: frames768, durationMs: overloadSeconds * 1000 });
+    const large = await runLoad({ url, pipeline, sessions: 4, frames: frames1080, durationMs: seconds * 1000 });
+    const rssEnd = server.rssMb();
+    await server.stop();
+    const fullDecodeServer = await startServerProcess({ FRAMEWIRE_SCALED_DECODE: 'false' });
+    const largeFull = await runLoad({ url: fullDecodeServer.wsUrl, pipeline, sessions: 4, frames: frames1080, durationMs: seconds * 1000 });
+    await fullDecodeServer.stop();
+
+    console.log('\n| server run | sessions | fps/session | sent | results | superseded/stale | errors | answered once | results/s | p50 ms | p90 ms | p99 ms | first/last 10 s p99 | slow_down |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(describe('closed, 768x576', single));
+    console.log(describe('closed, 768x576', saturated));
+    console.log(describe(`open 2x capacity, ${overloadSeconds} s`, overload));
+    console.log(describe('closed, 1920x1080, scaled decode', large));
+    console.log(describe('closed, 1920x1080, full decode', largeFull));
+    console.log(`\nserver RSS: ${f1(rssStart)} MB after warm-up, ${f1(rssEnd)} MB after these runs`);
+
+    console.log('\n| target | measured | verdict |\n|---|---|---|');
+    console.log(`| saturation: server (4 sessions) >= 90% of the C++ loop's best (${bestLimit[0]}) | ${f1(saturated.resultsPerSecond)} / ${f1(bestLimit[1].fps)} = ${f1((100 * saturated.resultsPerSecond) / bestLimit[1].fps)}% | ${verdict(saturated.resultsPerSecond >= 0.9 * bestLimit[1].fps)} |`);
+    console.log(`| light load: server p50 (1 session) <= C++ single-stream p50 (1x${cores}) + 1.5 ms | ${f1(single.p50)} vs ${f1(singleStream.p50_ms)} + 1.5 | ${verdict(single.p50 <= singleStream.p50_ms + 1.5)} |`);
+    console.log(`| overload: every frame answered exactly once | ${overload.answeredExactlyOnce ? 'yes' : 'no'} (${overload.sent} sent) | ${verdict(overload.answeredExactlyOnce)} |`);
+    console.log(`| overload: p99 <= 3x single-frame compute p50 | ${f1(overload.p99)} vs 3 x ${f1(singleStream.p50_ms)} | ${verdict(overload.p99 <= 3 * singleStream.p50_ms)} |`);
+    if (overload.firstP99 !== undefined && overload.lastP99 !== undefined) {
+      console.log(`| overload: last-10-s p99 within 10% of first-10-s p99 | ${f1(overload.lastP99)} vs ${f1(overload.firstP99)} | ${verdict(overload.lastP99 <= 1.1 * overload.firstP99)} |`);
+    }
+    console.log(`| large frames: scaled decode >= 1.5x full decode (1920x1080) | ${f1(large.resultsPerSecond)} / ${f1(largeFull.resultsPerSecond)} = ${f1(large.resultsPerSecond / largeFull.resultsPerSecond)}x | ${verdict(large.resultsPerSecond >= 1.5 * largeFull.resultsPerSecond)} |`);
+    console.log(`| addon in process vs C++ loop, same setting (${config.workerSlots}x${config.openCvThreads}) | ${f1(addon.fps)} / ${f1(limit[`${config.workerSlots}x${config.openCvThreads}`]?.fps)} | (for reference) |`);
+  }
+
+  if (soakFrames > 0) {
+    const pipeline = pipelines[0];
+    const server = await startServerProcess();
+    await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames: frames768, durationMs: 10_000 });
+    const warm = server.rssMb();
+    let results = 0;
+    let chunks = 0;
+    while (results < soakFrames) {
+      const r = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames: frames768, durationMs: 60_000 });
+      results += r.results;
+      chunks += 1;
+      if (!r.answeredExactlyOnce) console.log(`soak chunk ${chunks}: NOT answered exactly once`);
+    }
+    const after = server.rssMb();
+    await server.stop();
+    console.log(`\n## soak (${pipeline}, 4 sessions closed loop)\n\n| target | measured | verdict |\n|---|---|---|`);
+    console.log(`| memory: RSS after ${results} frames within 50 MB of RSS after warm-up | ${f1(warm)} MB -> ${f1(after)} MB (${f1(after - warm)} MB) | ${verdict(after - warm <= 50)} |`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
