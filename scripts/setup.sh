@@ -61,8 +61,14 @@ if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" -print -
   say "building the native addon"
   npm run --silent build:native
 fi
-say "compiling TypeScript"
-npm run --silent build:ts
+if [ "$mode" = server ]; then
+  # src/ only: tests and benchmarks import the test-only @u4/opencv4nodejs.
+  say "compiling TypeScript (server)"
+  npm run --silent build:server
+else
+  say "compiling TypeScript"
+  npm run --silent build:ts
+fi
 
 # --- models ----------------------------------------------------------------
 if [ -z "${FRAMEWIRE_MODEL_MIRROR:-}" ] && [ -d ../shared/models ]; then
