@@ -109,10 +109,10 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
 
   const workerSlots = integer(env, 'FRAMEWIRE_WORKER_SLOTS', cores, 1, MAX_SLOTS);
   const uvPool = integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024);
-  // Each frame in flight occupies one libuv pool thread for its whole run;
-  // fewer pool threads than slots would silently cap concurrency.
-  if (env.UV_THREADPOOL_SIZE !== undefined && uvPool < workerSlots) {
-    throw new ConfigError('UV_THREADPOOL_SIZE', `(${uvPool}) must be at least FRAMEWIRE_WORKER_SLOTS (${workerSlots})`);
+  // Each frame inside the engine (one running and one staged per slot) holds a
+  // libuv pool thread while it waits; fewer would silently cap concurrency.
+  if (env.UV_THREADPOOL_SIZE !== undefined && uvPool < engineCapacity(workerSlots)) {
+    throw new ConfigError('UV_THREADPOOL_SIZE', `(${uvPool}) must be at least twice FRAMEWIRE_WORKER_SLOTS (${engineCapacity(workerSlots)}): one running and one staged frame per slot`);
   }
 
   const config: Config = {
@@ -155,9 +155,22 @@ function loadStreamConfig(env: Env): StreamConfig {
 }
 
 /**
+ * Frames staged in the engine for each worker slot besides the one running, so
+ * a slot thread starts its next frame without waiting for the JS thread (see
+ * InferenceLimiter and bench/RESULTS.md).
+ */
+export const STAGED_FRAMES_PER_SLOT = 1;
+
+/** Frames the engine holds at once. */
+export function engineCapacity(workerSlots: number): number {
+  return workerSlots * (1 + STAGED_FRAMES_PER_SLOT);
+}
+
+/**
  * libuv sizes its pool on first use, so this must run before any async fs or
- * native job: gives every worker slot a pool thread plus two for fs and dns.
+ * native job: a pool thread for every frame the engine may hold, plus two for
+ * fs and dns.
  */
 export function sizeThreadPool(config: Config, env: NodeJS.ProcessEnv = process.env): void {
-  if (env.UV_THREADPOOL_SIZE === undefined) env.UV_THREADPOOL_SIZE = String(Math.max(4, config.workerSlots + 2));
+  if (env.UV_THREADPOOL_SIZE === undefined) env.UV_THREADPOOL_SIZE = String(Math.max(4, engineCapacity(config.workerSlots) + 2));
 }

@@ -24,8 +24,8 @@ export class Metrics {
   readonly total = new Histogram({ name: 'framewire_frame_total_seconds', help: 'Native time per frame (decode, inference, post-processing).', labelNames: ['pipeline_id'], buckets: MS_BUCKETS, registers: [this.registry] });
 
   constructor(limiter: InferenceLimiter) {
-    new Gauge({ name: 'framewire_inference_in_flight', help: 'Frames inside the native engine now.', registers: [this.registry], collect() { this.set(limiter.inFlight); } });
-    new Gauge({ name: 'framewire_inference_queued', help: 'Frames waiting for a worker slot (HTTP only: streams wait in their session).', registers: [this.registry], collect() { this.set(limiter.queued); } });
+    new Gauge({ name: 'framewire_inference_in_flight', help: 'Frames inside the native engine now (running or staged).', registers: [this.registry], collect() { this.set(limiter.inFlight); } });
+    new Gauge({ name: 'framewire_inference_queued', help: 'HTTP frames waiting to enter the engine (streams wait in their session).', registers: [this.registry], collect() { this.set(limiter.queued); } });
     new Gauge({ name: 'framewire_worker_slots', help: 'Configured worker slots.', registers: [this.registry], collect() { this.set(limiter.slots); } });
     collectDefaultMetrics({ register: this.registry, prefix: 'framewire_' });
   }

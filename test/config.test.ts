@@ -32,7 +32,7 @@ const invalid: [Record<string, string>, RegExp][] = [
   [{ FRAMEWIRE_MAX_FRAME_BYTES: '1.5' }, /^FRAMEWIRE_MAX_FRAME_BYTES: must be a whole number/],
   [{ FRAMEWIRE_MAX_FRAME_PIXELS: '0' }, /^FRAMEWIRE_MAX_FRAME_PIXELS: must be between/],
   [{ FRAMEWIRE_SCALED_DECODE: 'maybe' }, /^FRAMEWIRE_SCALED_DECODE: must be true or false/],
-  [{ FRAMEWIRE_WORKER_SLOTS: '8', UV_THREADPOOL_SIZE: '4' }, /^UV_THREADPOOL_SIZE: \(4\) must be at least FRAMEWIRE_WORKER_SLOTS \(8\)/],
+  [{ FRAMEWIRE_WORKER_SLOTS: '4', UV_THREADPOOL_SIZE: '6' }, /^UV_THREADPOOL_SIZE: \(6\) must be at least twice FRAMEWIRE_WORKER_SLOTS \(8\)/],
 ];
 
 for (const [env, message] of invalid) {
@@ -41,10 +41,10 @@ for (const [env, message] of invalid) {
   });
 }
 
-test('sizeThreadPool gives every slot a libuv thread, and respects an explicit size', (t) => {
+test('sizeThreadPool gives every frame the engine may hold a libuv thread, and respects an explicit size', (t) => {
   const env: NodeJS.ProcessEnv = {};
   sizeThreadPool(loadConfig({ FRAMEWIRE_WORKER_SLOTS: '6' }, 2), env);
-  t.is(env.UV_THREADPOOL_SIZE, '8');
+  t.is(env.UV_THREADPOOL_SIZE, '14');
   const explicit: NodeJS.ProcessEnv = { UV_THREADPOOL_SIZE: '16' };
   sizeThreadPool(loadConfig(explicit, 2), explicit);
   t.is(explicit.UV_THREADPOOL_SIZE, '16');

@@ -10,8 +10,8 @@ function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: 
   return { promise, resolve, reject };
 }
 
-test('runs at most `slots` jobs, queues the rest in FIFO order', async (t) => {
-  const limiter = new InferenceLimiter(2);
+test('runs at most `capacity` jobs, queues the rest in FIFO order', async (t) => {
+  const limiter = new InferenceLimiter(2, 0);
   const gates = [deferred(), deferred(), deferred(), deferred()];
   const started: number[] = [];
   const runs = gates.map((g, i) => limiter.run(async () => { started.push(i); await g.promise; return i; }));
@@ -19,7 +19,7 @@ test('runs at most `slots` jobs, queues the rest in FIFO order', async (t) => {
   t.deepEqual(started, [0, 1]);
   t.is(limiter.inFlight, 2);
   t.is(limiter.queued, 2);
-  t.false(limiter.hasFreeSlot());
+  t.false(limiter.hasCapacity());
   gates[1].resolve();
   await runs[1];
   await Promise.resolve();
@@ -34,17 +34,24 @@ test('runs at most `slots` jobs, queues the rest in FIFO order', async (t) => {
   gates[3].resolve();
   t.deepEqual(await Promise.all(runs.slice(2)), [2, 3]);
   t.is(limiter.inFlight, 0);
-  t.true(limiter.hasFreeSlot());
+  t.true(limiter.hasCapacity());
 });
 
-test('notifies when a slot frees', async (t) => {
-  const limiter = new InferenceLimiter(1);
+test('notifies when room frees up', async (t) => {
+  const limiter = new InferenceLimiter(1, 0);
   let freed = 0;
-  limiter.onSlotFreed(() => freed++);
+  limiter.onCapacityFreed(() => freed++);
   await limiter.run(async () => 1);
   t.is(freed, 1);
 });
 
-test('rejects a slot count below 1', (t) => {
+test('capacity is one running plus the staged frames per slot', (t) => {
+  t.is(new InferenceLimiter(2).capacity, 4);
+  t.is(new InferenceLimiter(3, 2).capacity, 9);
+  t.is(new InferenceLimiter(2, 0).capacity, 2);
+});
+
+test('rejects a slot count below 1 or a negative staging depth', (t) => {
   t.throws(() => new InferenceLimiter(0), { instanceOf: RangeError });
+  t.throws(() => new InferenceLimiter(1, -1), { instanceOf: RangeError });
 });

@@ -13,12 +13,13 @@ import { closedLoop } from './measure';
 async function main(): Promise<void> {
   const [pipeline, slots, threads, dir, count] = process.argv.slice(2);
   const frames = readdirSync(dir).sort().map((f) => readFileSync(path.join(dir, f)));
-  process.env.UV_THREADPOOL_SIZE = String(Number(slots) + 2);
+  process.env.UV_THREADPOOL_SIZE = String(2 * Number(slots) + 2);
   const config = loadConfig({ ...process.env, FRAMEWIRE_WORKER_SLOTS: slots, FRAMEWIRE_OPENCV_THREADS: threads, LOG_LEVEL: 'silent' });
   const service = await VideoFilePipelineService.create(config, readManifest());
   await service.load();
   for (let i = 0; i < 5; i++) await service.runOnFrame(pipeline, frames[i % frames.length]);
-  const report = await closedLoop(Number(count), Number(slots), (i) => service.runOnFrame(pipeline, frames[i % frames.length]));
+  // As many submitters as the engine holds (one running and one staged frame per slot): saturation.
+  const report = await closedLoop(Number(count), service.limiter.capacity, (i) => service.runOnFrame(pipeline, frames[i % frames.length]));
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

@@ -1,6 +1,6 @@
 // The limit: the same decode + inference work as the addon (it calls the same
 // native/core Engine), in a plain C++ loop with no Node.js, no N-API and no
-// event loop. One thread per slot pulls frames in a closed loop.
+// event loop. Submitter threads pull frames in a closed loop.
 //
 //   cpp_loop SPEC_FILE PIPELINE_ID FRAMES_DIR FRAME_COUNT [direct]
 //
@@ -109,11 +109,14 @@ int main(int argc, char** argv) {
   Engine engine(spec);
   engine.Load();
 
+  // Queue mode keeps as many frames in the engine as the server does (one
+  // running and one staged per slot), so the slot threads never wait for work.
+  const int submitters = direct ? spec.slots : 2 * spec.slots;
   std::atomic<size_t> next{0};
-  std::vector<std::vector<double>> latencies(spec.slots);
+  std::vector<std::vector<double>> latencies(submitters);
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
-  for (int w = 0; w < spec.slots; ++w) {
+  for (int w = 0; w < submitters; ++w) {
     workers.emplace_back([&, w] {
       for (size_t i; (i = next.fetch_add(1)) < total;) {
         const auto& frame = frames[i % frames.size()];

@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
-# npm run bench:native: builds the plain C++ loop from native/core with the
-# addon's flags, then runs every pipeline through the three paths.
+# npm run bench:native: the plain C++ loop, then every pipeline through the three paths.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mkdir -p bench/out
-# shellcheck disable=SC2046
-g++ -std=c++17 -O3 -pthread bench/native/cpp_loop.cc native/core/*.cc $(pkg-config --cflags opencv4) \
-  -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -lopencv_dnn -lopencv_objdetect -o bench/out/cpp_loop
+bash bench/build-cpp-loop.sh
 node dist/bench/native/native-bench.js "$@"

@@ -56,15 +56,15 @@ export class VideoStreamEndpoint {
     });
     this.scheduler = new FrameScheduler<StreamConnection>(
       {
-        hasCapacity: () => service.limiter.hasFreeSlot(),
+        hasCapacity: () => service.limiter.hasCapacity(),
         run: (conn, frame) => conn.run(frame),
         drop: (conn, frame, cause) => conn.drop(frame, cause),
         isStale: (conn, receivedAt) => conn.session.shouldDropFrame(receivedAt),
       },
       this.now,
     );
-    // HTTP requests share the engine: when one frees a slot, a waiting stream frame may take it.
-    service.limiter.onSlotFreed(() => this.scheduler.pump());
+    // HTTP requests share the engine: when one leaves it, a waiting stream frame may take its place.
+    service.limiter.onCapacityFreed(() => this.scheduler.pump());
     // Messages over twice the limit are cut by ws (close 1009) without being buffered whole;
     // between the limit and twice it, the validator answers frame_too_large.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 2 * config.maxFrameBytes, clientTracking: false });

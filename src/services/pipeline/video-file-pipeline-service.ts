@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import type { Config } from '../../config';
+import { STAGED_FRAMES_PER_SLOT, type Config } from '../../config';
 import { FramewireError, toFramewireError } from '../../errors';
 import { checkModelFile } from '../../models/ensure-models';
 import type { ManifestFile } from '../../models/manifest';
@@ -41,7 +41,7 @@ export class VideoFilePipelineService {
     const spec = buildEngineSpec(registry, config, (rel) => readLabelFile(`${config.modelDir}/${rel}`));
     this.engine = createEngine(spec);
     this.indexById = new Map(registry.pipelines.map((p, i) => [p.id, i]));
-    this.limiter = new InferenceLimiter(config.workerSlots);
+    this.limiter = new InferenceLimiter(config.workerSlots, STAGED_FRAMES_PER_SLOT);
     // Each transport enforces its own limit before calling; this bound is the
     // defence in depth behind them: nothing larger than any transport accepts.
     this.maxFrameBytes = Math.max(config.maxFrameBytes, config.stream.maxFrameBytes);
