@@ -2,7 +2,10 @@
 // native/core Engine), in a plain C++ loop with no Node.js, no N-API and no
 // event loop. Submitter threads pull frames in a closed loop.
 //
-//   cpp_loop SPEC_FILE PIPELINE_ID FRAMES_DIR FRAME_COUNT [direct]
+//   cpp_loop SPEC_FILE PIPELINE_ID FRAMES_DIR FRAME_COUNT [queue|direct] [SUBMITTERS]
+//
+// SUBMITTERS (queue mode) defaults to 2 x slots, the frames the server keeps in
+// the engine; 1 measures a lone stream's latency.
 //
 // By default the loop threads hand frames to the engine's slot threads, the
 // fastest way this engine runs: measured on faces at 2x1, 95-104 fps through
@@ -83,14 +86,14 @@ double Percentile(std::vector<double> values, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5 && argc != 6) {
-    std::cerr << "usage: cpp_loop SPEC_FILE PIPELINE_ID FRAMES_DIR FRAME_COUNT [direct]\n";
+  if (argc < 5 || argc > 7) {
+    std::cerr << "usage: cpp_loop SPEC_FILE PIPELINE_ID FRAMES_DIR FRAME_COUNT [queue|direct] [SUBMITTERS]\n";
     return 2;
   }
   // Default: each thread hands its frames to the engine's slot threads
   // (Engine::Run), which loaded and warmed the models. "direct": each thread
   // runs its own slot's models itself (Engine::RunOnSlot).
-  const bool direct = argc == 6 && std::string(argv[5]) == "direct";
+  const bool direct = argc >= 6 && std::string(argv[5]) == "direct";
   const EngineSpec spec = ReadSpec(argv[1]);
   const std::string pipeline_id = argv[2];
   const size_t total = std::stoul(argv[4]);
@@ -111,7 +114,7 @@ int main(int argc, char** argv) {
 
   // Queue mode keeps as many frames in the engine as the server does (one
   // running and one staged per slot), so the slot threads never wait for work.
-  const int submitters = direct ? spec.slots : 2 * spec.slots;
+  const int submitters = direct ? spec.slots : argc == 7 ? std::stoi(argv[6]) : 2 * spec.slots;
   std::atomic<size_t> next{0};
   std::vector<std::vector<double>> latencies(submitters);
   const auto start = std::chrono::steady_clock::now();

@@ -13,6 +13,25 @@ export type Kind = 'result' | 'superseded' | 'stale' | 'shutdown' | 'error';
 
 const PREFIX = Buffer.from('{"frame_index":');
 
+const TOTAL_KEY = Buffer.from('"total":');
+
+/** The engine's own time for a result (timings_ms.total, the last field of every result), read from its tail. */
+export function engineTotalMs(data: Buffer): number {
+  const at = data.lastIndexOf(TOTAL_KEY);
+  let pos = at + TOTAL_KEY.length;
+  let value = 0;
+  let scale = 0;
+  for (; pos < data.length; pos++) {
+    const c = data[pos];
+    if (c === 0x2e) scale = 1;
+    else if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      if (scale) scale *= 10;
+    } else break;
+  }
+  return scale ? value / scale : value;
+}
+
 /** frame_index and kind of a per-frame answer, or undefined for other messages (session_started, slow_down). */
 export function classify(data: Buffer): { index: number; kind: Kind } | undefined {
   if (data.length < PREFIX.length + 2 || data.compare(PREFIX, 0, PREFIX.length, 0, PREFIX.length) !== 0) return undefined;
@@ -53,6 +72,8 @@ export interface RunReport {
   p50: number;
   p90: number;
   p99: number;
+  /** p50 of the engine's own per-frame time (timings_ms.total) over this run's results: single-frame compute. */
+  computeP50: number;
   /** p99 of results sent in the first and in the last 10 s (open loop, runs >= 20 s). */
   firstP99: number | undefined;
   lastP99: number | undefined;
@@ -78,6 +99,7 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
   const capacity = Math.ceil((options.durationMs / 1000) * (options.fps ?? 1000) * 1.2) + 1000;
   const latencies = new Float64Array(capacity * options.sessions);
   const latencySentAt = new Float64Array(capacity * options.sessions);
+  const compute = new Float64Array(capacity * options.sessions);
   let latencyCount = 0;
   const counts = { result: 0, superseded: 0, stale: 0, shutdown: 0, error: 0 };
   let duplicates = 0;
@@ -114,6 +136,7 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
           counts[answer.kind] += 1;
           if (answer.kind === 'result') {
             latencySentAt[latencyCount] = state.sentAt[answer.index] - start;
+            compute[latencyCount] = engineTotalMs(data);
             latencies[latencyCount++] = performance.now() - state.sentAt[answer.index];
           }
           if (options.fps === undefined) state.send();
@@ -178,6 +201,7 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
     p50: percentile(sorted, 0.5),
     p90: percentile(sorted, 0.9),
     p99: percentile(sorted, 0.99),
+    computeP50: percentile(compute.slice(0, latencyCount).sort(), 0.5),
     firstP99: long ? window(0, 10_000) : undefined,
     lastP99: long ? window(options.durationMs - 10_000, options.durationMs) : undefined,
     slowDownWarnings: warnings,

@@ -56,7 +56,8 @@ export class VideoStreamEndpoint {
     });
     this.scheduler = new FrameScheduler<StreamConnection>(
       {
-        hasCapacity: () => service.limiter.hasCapacity(),
+        // Live frames only take an idle slot, never a staged place (see InferenceLimiter.hasIdleSlot).
+        hasCapacity: () => service.limiter.hasIdleSlot(),
         run: (conn, frame) => conn.run(frame),
         drop: (conn, frame, cause) => conn.drop(frame, cause),
         isStale: (conn, receivedAt) => conn.session.shouldDropFrame(receivedAt),

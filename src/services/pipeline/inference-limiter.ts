@@ -36,6 +36,16 @@ export class InferenceLimiter {
     return this.running < this.capacity && this.waiting.length === 0;
   }
 
+  /**
+   * True when fewer frames are in the engine than it has slots: a frame sent
+   * now starts at once instead of being staged. The streaming scheduler uses
+   * this: a staged frame is committed and can no longer be superseded by a
+   * fresher one, which under overload adds a frame time to every answer.
+   */
+  hasIdleSlot(): boolean {
+    return this.running < this.slots && this.waiting.length === 0;
+  }
+
   /** Calls `listener` each time room frees up and no queued caller took it. */
   onCapacityFreed(listener: () => void): void {
     this.freedListeners.push(listener);
