@@ -37,6 +37,21 @@ test('runs at most `capacity` jobs, queues the rest in FIFO order', async (t) =>
   t.true(limiter.hasCapacity());
 });
 
+test('hasIdleSlot is true only while fewer frames than slots are inside; hasCapacity counts the staged places too', async (t) => {
+  const limiter = new InferenceLimiter(2, 1);
+  const gates = [deferred(), deferred(), deferred()];
+  const runs = gates.map((g) => limiter.run(() => g.promise));
+  t.is(limiter.inFlight, 3);
+  t.false(limiter.hasIdleSlot(), '3 frames inside 2 slots: one is staged');
+  t.true(limiter.hasCapacity(), 'one staged place left');
+  gates[0].resolve();
+  gates[1].resolve();
+  await Promise.all(runs.slice(0, 2));
+  t.true(limiter.hasIdleSlot());
+  gates[2].resolve();
+  await runs[2];
+});
+
 test('notifies when room frees up', async (t) => {
   const limiter = new InferenceLimiter(1, 0);
   let freed = 0;
