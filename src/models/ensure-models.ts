@@ -81,5 +81,3 @@ export async function ensureModels(
     report(entry.path, source);
   }
 }
-
-
