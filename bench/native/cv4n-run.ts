@@ -11,15 +11,12 @@ import path from 'node:path';
 
 import { loadConfig } from '../../src/config';
 import type { Net } from '@u4/opencv4nodejs';
+import { readLabelFile } from '../../src/services/pipeline/engine-spec';
 import { parseRegistry, type PipelineRegistry } from '../../src/services/pipeline/registry';
 import cv from '../../test/helpers/opencv';
 import { closedLoop } from './measure';
 
 interface Candidate { classId: number; score: number; box: [number, number, number, number] }
-
-function readLabels(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-}
 
 function nmsPerClass(candidates: Candidate[], scoreThreshold: number, nmsThreshold: number): Candidate[] {
   if (candidates.length === 0) return [];
@@ -101,7 +98,7 @@ function buildDetector(registry: PipelineRegistry, pipelineId: string, modelDir:
   const node = pipeline.nodes[0];
   const model = registry.models.get(node.model)!;
   const file = (rel: string | undefined): string => path.join(modelDir, rel ?? '');
-  const labels = readLabels(file(model.labels));
+  const labels = readLabelFile(file(model.labels));
   const classes = node.classes.map((c) => labels.indexOf(c));
   if (model.format === 'darknet_yolo') return darknet(cv.readNetFromDarknet(file(model.config), file(model.weights)), model.input.width, node.scoreThreshold, node.nmsThreshold, classes);
   return yolox(cv.readNetFromONNX(file(model.weights)), model.input.width, node.scoreThreshold, node.nmsThreshold);

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { loadConfig, PROJECT_ROOT } from '../../src/config';
-import { buildEngineSpec } from '../../src/services/pipeline/engine-spec';
+import { buildEngineSpec, labelsIn } from '../../src/services/pipeline/engine-spec';
 import { parseRegistry } from '../../src/services/pipeline/registry';
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import type { RunReport } from './measure';
@@ -56,7 +56,7 @@ function main(): void {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   const registry = parseRegistry(JSON.parse(readFileSync(config.pipelinesFile, 'utf8')));
   const pipelines = arg('pipelines', registry.pipelines.map((p) => p.id).join(',')).split(',');
-  const readLabels = (rel: string): string[] => readFileSync(path.join(config.modelDir, rel), 'utf8').split('\n').filter(Boolean);
+  const readLabels = labelsIn(config.modelDir);
   const dist = path.join(PROJECT_ROOT, 'dist', 'bench', 'native');
 
   console.log(`machine: ${os.cpus()[0].model}, ${os.availableParallelism()} cores, node ${process.version}; ${frameCount} frames per run (vtest.avi 768x576 JPEG q90), median of ${repeat} interleaved runs`);

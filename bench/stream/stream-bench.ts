@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { loadConfig, PROJECT_ROOT } from '../../src/config';
-import { buildEngineSpec } from '../../src/services/pipeline/engine-spec';
+import { buildEngineSpec, labelsIn } from '../../src/services/pipeline/engine-spec';
 import { parseRegistry } from '../../src/services/pipeline/registry';
 import { encodeJpeg, videoFramesAsJpeg } from '../../test/helpers/media';
 import cv from '../../test/helpers/opencv';
@@ -61,7 +61,7 @@ function describe(name: string, r: RunReport): string {
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   const registry = parseRegistry(JSON.parse(readFileSync(config.pipelinesFile, 'utf8')));
-  const readLabels = (rel: string): string[] => readFileSync(path.join(config.modelDir, rel), 'utf8').split('\n').filter(Boolean);
+  const readLabels = labelsIn(config.modelDir);
   const pipelines = arg('pipelines', 'detect_fast,detect').split(',');
 
   const frames768 = videoFramesAsJpeg('vtest.avi', 0, 100);

@@ -2,6 +2,7 @@
  * Turns a validated registry into the native engine spec: resolves file paths
  * under the model dir, label files to label arrays, class names to ids.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Config } from '../../config';
@@ -9,6 +10,19 @@ import type { NativeEngineSpec } from '../../native/binding';
 import { modelsInUse, RegistryError, type PipelineRegistry } from './registry';
 
 export type LabelReader = (relativePath: string) => string[];
+
+/** A label file: one label per line, surrounding blanks and empty lines ignored. */
+export function readLabelFile(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+}
+
+/** Reads label files relative to the model dir: the reader the server (and every benchmark) builds specs with. */
+export function labelsIn(modelDir: string): LabelReader {
+  return (relativePath) => readLabelFile(path.join(modelDir, relativePath));
+}
 
 export function buildEngineSpec(registry: PipelineRegistry, config: Config, readLabels: LabelReader): NativeEngineSpec {
   const models = modelsInUse(registry);

@@ -5,7 +5,7 @@ import { FramewireError, toFramewireError } from '../../errors';
 import { checkModelFile } from '../../models/ensure-models';
 import type { ManifestFile } from '../../models/manifest';
 import { createEngine, type FrameResult, type NativeEngine } from '../../native/binding';
-import { buildEngineSpec, filesInUse } from './engine-spec';
+import { buildEngineSpec, filesInUse, labelsIn } from './engine-spec';
 import { InferenceLimiter } from './inference-limiter';
 import { parseRegistry, type PipelineRegistry } from './registry';
 
@@ -13,13 +13,6 @@ export interface PipelineDescription {
   id: string;
   description: string;
   nodes: { id: string; kind: string; model: string; input: { width: number; height: number } }[];
-}
-
-function readLabelFile(file: string): string[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
 }
 
 /**
@@ -38,7 +31,7 @@ export class VideoFilePipelineService {
     readonly registry: PipelineRegistry,
     config: Config,
   ) {
-    const spec = buildEngineSpec(registry, config, (rel) => readLabelFile(`${config.modelDir}/${rel}`));
+    const spec = buildEngineSpec(registry, config, labelsIn(config.modelDir));
     this.engine = createEngine(spec);
     this.indexById = new Map(registry.pipelines.map((p, i) => [p.id, i]));
     this.limiter = new InferenceLimiter(config.workerSlots, STAGED_FRAMES_PER_SLOT);
