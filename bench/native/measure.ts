@@ -1,4 +1,12 @@
-/** Shared by the bench child processes: closed-loop driver and the one-line JSON report. */
+/**
+ * Shared by the benchmarks: the closed-loop driver and one-line JSON report of
+ * the bench child processes, and the orchestrators' helpers to run those
+ * children, pick the median run and write frame folders.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
 export interface RunReport {
   frames: number;
   fps: number;
@@ -6,8 +14,28 @@ export interface RunReport {
   p99_ms: number;
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
+/** The p-quantile of ascending values (NaN when there are none). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** Runs a bench child (cpp_loop, addon-run, cv4n-run) and parses the JSON report on its last line. */
+export function runChild(command: string, args: string[]): RunReport {
+  const out = execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 1 << 24 });
+  return JSON.parse(out.trim().split('\n').pop() as string) as RunReport;
+}
+
+/** The run with the median frames/s. */
+export function medianRun(runs: RunReport[]): RunReport {
+  return [...runs].sort((a, b) => a.fps - b.fps)[Math.floor(runs.length / 2)];
+}
+
+/** Replaces `dir` with the frames as 0000.jpg, 0001.jpg, ... (the C++ loop reads them in name order). */
+export function writeFrameDir(dir: string, frames: readonly Buffer[]): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  frames.forEach((jpeg, i) => writeFileSync(path.join(dir, `${String(i).padStart(4, '0')}.jpg`), jpeg));
 }
 
 /**

@@ -12,8 +12,7 @@
  * a single run of the same binary varies by up to +-7%.
  * Prints a markdown table for bench/RESULTS.md.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -21,7 +20,7 @@ import { loadConfig, PROJECT_ROOT } from '../../src/config';
 import { buildEngineSpec, labelsIn } from '../../src/services/pipeline/engine-spec';
 import { parseRegistry } from '../../src/services/pipeline/registry';
 import { videoFramesAsJpeg } from '../../test/helpers/media';
-import type { RunReport } from './measure';
+import { medianRun, runChild, writeFrameDir, type RunReport } from './measure';
 import { writeSpecFile } from './spec-file';
 
 function arg(name: string, fallback: string): string {
@@ -36,22 +35,10 @@ const frameCount = Number(arg('frames', '200'));
 const repeat = Number(arg('repeat', '3'));
 const settings = arg('settings', '1x1,1x2,2x1,2x2').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 
-function run(command: string, args: string[]): RunReport {
-  const out = execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 1 << 24 });
-  return JSON.parse(out.trim().split('\n').pop() as string) as RunReport;
-}
-
-/** The run with the median frames/s. */
-function median(runs: RunReport[]): RunReport {
-  return [...runs].sort((a, b) => a.fps - b.fps)[Math.floor(runs.length / 2)];
-}
-
 const fmt = (r: RunReport | undefined): string => (r ? `${r.fps.toFixed(1)} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)}` : 'n/a | n/a | n/a');
 
 function main(): void {
-  rmSync(FRAMES_DIR, { recursive: true, force: true });
-  mkdirSync(FRAMES_DIR, { recursive: true });
-  videoFramesAsJpeg('vtest.avi', 0, 100).forEach((jpeg, i) => writeFileSync(path.join(FRAMES_DIR, `${String(i).padStart(4, '0')}.jpg`), jpeg));
+  writeFrameDir(FRAMES_DIR, videoFramesAsJpeg('vtest.avi', 0, 100));
 
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   const registry = parseRegistry(JSON.parse(readFileSync(config.pipelinesFile, 'utf8')));
@@ -73,13 +60,13 @@ function main(): void {
       const args = [pipeline, String(slots), String(threads), FRAMES_DIR, String(frameCount)];
       const runs: { cpp: RunReport[]; addon: RunReport[]; cv4n: RunReport[] } = { cpp: [], addon: [], cv4n: [] };
       for (let r = 0; r < repeat; r++) {
-        runs.cpp.push(run(CPP_LOOP, [specFile, pipeline, FRAMES_DIR, String(frameCount)]));
-        runs.addon.push(run(process.execPath, [path.join(dist, 'addon-run.js'), ...args]));
-        if (cv4nPossible) runs.cv4n.push(run(process.execPath, [path.join(dist, 'cv4n-run.js'), ...args]));
+        runs.cpp.push(runChild(CPP_LOOP, [specFile, pipeline, FRAMES_DIR, String(frameCount)]));
+        runs.addon.push(runChild(process.execPath, [path.join(dist, 'addon-run.js'), ...args]));
+        if (cv4nPossible) runs.cv4n.push(runChild(process.execPath, [path.join(dist, 'cv4n-run.js'), ...args]));
       }
-      const cpp = median(runs.cpp);
-      const addon = median(runs.addon);
-      const cv4n = cv4nPossible ? median(runs.cv4n) : undefined;
+      const cpp = medianRun(runs.cpp);
+      const addon = medianRun(runs.addon);
+      const cv4n = cv4nPossible ? medianRun(runs.cv4n) : undefined;
       results.push({ pipeline, slots, threads, cpp, addon, cv4n });
       const ratio = (a: RunReport, b: RunReport | undefined): string => (b ? `${((100 * a.fps) / b.fps).toFixed(0)}%` : 'n/a');
       console.log(`| ${pipeline} | ${slots}x${threads} | ${fmt(cpp)} | ${fmt(addon)} | ${ratio(addon, cpp)} | ${fmt(cv4n)} | ${cv4n ? `${(addon.fps / cv4n.fps).toFixed(2)}x` : 'n/a'} |`);

@@ -9,6 +9,8 @@ import { performance } from 'node:perf_hooks';
 
 import WebSocket from 'ws';
 
+import { percentile } from '../native/measure';
+
 export type Kind = 'result' | 'superseded' | 'stale' | 'shutdown' | 'error';
 
 const PREFIX = Buffer.from('{"frame_index":');
@@ -78,11 +80,6 @@ export interface RunReport {
   firstP99: number | undefined;
   lastP99: number | undefined;
   slowDownWarnings: number;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 interface SessionState {

@@ -9,8 +9,7 @@
  *           scaled decode on and off, and optionally a soak for memory.
  * Prints the figures and each target's verdict; bench/RESULTS.md records them with the command.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -19,7 +18,7 @@ import { buildEngineSpec, labelsIn } from '../../src/services/pipeline/engine-sp
 import { parseRegistry } from '../../src/services/pipeline/registry';
 import { encodeJpeg, videoFramesAsJpeg } from '../../test/helpers/media';
 import cv from '../../test/helpers/opencv';
-import type { RunReport as LoopReport } from '../native/measure';
+import { medianRun, runChild, writeFrameDir, type RunReport as LoopReport } from '../native/measure';
 import { writeSpecFile } from '../native/spec-file';
 import { runLoad, type RunReport } from './load-generator';
 import { startServerProcess } from './server-process';
@@ -36,19 +35,8 @@ const overloadSeconds = Number(arg('overload-seconds', '60'));
 const soakFrames = Number(arg('soak', '0'));
 const cores = os.availableParallelism();
 
-function run(command: string, args: string[]): LoopReport {
-  const out = execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 1 << 24 });
-  return JSON.parse(out.trim().split('\n').pop() as string) as LoopReport;
-}
-
 function medianOf3(f: () => LoopReport): LoopReport {
-  return [f(), f(), f()].sort((a, b) => a.fps - b.fps)[1];
-}
-
-function writeFrames(dir: string, frames: Buffer[]): void {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  frames.forEach((f, i) => writeFileSync(path.join(dir, `${String(i).padStart(4, '0')}.jpg`), f));
+  return medianRun([f(), f(), f()]);
 }
 
 const f1 = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(1));
@@ -68,12 +56,20 @@ async function main(): Promise<void> {
   const frames1080 = frames768.map((jpeg) => encodeJpeg(cv.imdecode(jpeg).resize(1080, 1920)));
   const dir768 = path.join(OUT, 'frames-vtest-768');
   const dir1080 = path.join(OUT, 'frames-vtest-1080');
-  writeFrames(dir768, frames768);
-  writeFrames(dir1080, frames1080);
+  writeFrameDir(dir768, frames768);
+  writeFrameDir(dir1080, frames1080);
 
   console.log(`# npm run bench: ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus()[0].model}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   console.log(`server defaults: FRAMEWIRE_WORKER_SLOTS=${config.workerSlots} FRAMEWIRE_OPENCV_THREADS=${config.openCvThreads}; frames: vtest.avi JPEG q90 768x576 (${frames768[0].length} B) and 1920x1080 (${frames1080[0].length} B)`);
+
+  // The C++ loop reads the same engine spec the server builds, one file per workers x threads setting.
+  const specFile = (slots: number, threads: number): string => {
+    const file = path.join(OUT, `spec-${slots}x${threads}.txt`);
+    const settingConfig = loadConfig({ FRAMEWIRE_WORKER_SLOTS: String(slots), FRAMEWIRE_OPENCV_THREADS: String(threads) });
+    writeSpecFile(buildEngineSpec(registry, settingConfig, readLabels), file);
+    return file;
+  };
 
   for (const pipeline of pipelines) {
     console.log(`\n## ${pipeline}\n`);
@@ -82,24 +78,23 @@ async function main(): Promise<void> {
     for (const [slots, threads] of [[1, 1], [1, cores], [cores, 1], [cores, cores]]) {
       const key = `${slots}x${threads}`;
       if (limit[key]) continue;
-      const specFile = path.join(OUT, `spec-${key}.txt`);
-      writeSpecFile(buildEngineSpec(registry, loadConfig({ FRAMEWIRE_WORKER_SLOTS: String(slots), FRAMEWIRE_OPENCV_THREADS: String(threads) }), readLabels), specFile);
-      limit[key] = medianOf3(() => run(CPP_LOOP, [specFile, pipeline, dir768, '300']));
+      const file = specFile(slots, threads);
+      limit[key] = medianOf3(() => runChild(CPP_LOOP, [file, pipeline, dir768, '300']));
     }
     const bestLimit = Object.entries(limit).sort((a, b) => b[1].fps - a[1].fps)[0];
     // A lone stream: one frame at a time. On 1 worker x all cores' threads (the issue's reference), and on the
     // server's default setting (the single-frame compute time the overload target is measured against).
-    const loneFile = (slots: number, threads: number): string => path.join(OUT, `spec-${slots}x${threads}.txt`);
-    writeSpecFile(buildEngineSpec(registry, loadConfig({ FRAMEWIRE_WORKER_SLOTS: String(config.workerSlots), FRAMEWIRE_OPENCV_THREADS: String(config.openCvThreads) }), readLabels), loneFile(config.workerSlots, config.openCvThreads));
-    const singleStream = medianOf3(() => run(CPP_LOOP, [loneFile(1, cores), pipeline, dir768, '200', 'queue', '1']));
-    const singleDefault = medianOf3(() => run(CPP_LOOP, [loneFile(config.workerSlots, config.openCvThreads), pipeline, dir768, '200', 'queue', '1']));
+    const loneFile = specFile(1, cores);
+    const defaultFile = specFile(config.workerSlots, config.openCvThreads);
+    const singleStream = medianOf3(() => runChild(CPP_LOOP, [loneFile, pipeline, dir768, '200', 'queue', '1']));
+    const singleDefault = medianOf3(() => runChild(CPP_LOOP, [defaultFile, pipeline, dir768, '200', 'queue', '1']));
     console.log('| C++ loop setting | frames/s | p50 ms | p99 ms |\n|---|---|---|---|');
     for (const [key, r] of Object.entries(limit)) console.log(`| ${key}, ${2 * Number(key.split('x')[0])} submitters | ${f1(r.fps)} | ${f1(r.p50_ms)} | ${f1(r.p99_ms)} |`);
     console.log(`| 1x${cores}, 1 submitter (lone stream) | ${f1(singleStream.fps)} | ${f1(singleStream.p50_ms)} | ${f1(singleStream.p99_ms)} |`);
     console.log(`| ${config.workerSlots}x${config.openCvThreads} (server default), 1 submitter | ${f1(singleDefault.fps)} | ${f1(singleDefault.p50_ms)} | ${f1(singleDefault.p99_ms)} |`);
 
     // --- the addon in process, default settings ---------------------------------------------
-    const addon = medianOf3(() => run(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'bench', 'native', 'addon-run.js'), pipeline, String(config.workerSlots), String(config.openCvThreads), dir768, '300']));
+    const addon = medianOf3(() => runChild(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'bench', 'native', 'addon-run.js'), pipeline, String(config.workerSlots), String(config.openCvThreads), dir768, '300']));
     console.log(`\naddon in process (${config.workerSlots}x${config.openCvThreads}): ${f1(addon.fps)} frames/s, p50 ${f1(addon.p50_ms)} ms, p99 ${f1(addon.p99_ms)} ms`);
 
     // --- the server, default settings --------------------------------------------------------
