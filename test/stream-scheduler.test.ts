@@ -29,7 +29,6 @@ function harness(slots: number, maxAgeMs = 1000) {
       drop: (session, frame, cause: DropCause) => log.push(`drop ${session}#${frame.index} ${cause}`),
       isStale: (_s, receivedAt) => now - receivedAt > maxAgeMs,
     },
-    () => now,
   );
   const frame = (index: number): PendingFrame => ({ index, bytes: Buffer.alloc(0), receivedAt: now });
   const finish = async (i: number) => {

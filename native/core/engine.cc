@@ -166,7 +166,6 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
   DecodedFrame frame = DecodeFrame(data, size, spec_.max_pixels, need.width, need.height);
   result.width = frame.original_width;
   result.height = frame.original_height;
-  result.decode_reduction = frame.reduction;
   result.timings.decode_ms = stage.Lap();
   // Reduced decode rounds sizes up (ceil(w / factor)), so map back by the true ratio.
   const float to_original = static_cast<float>(frame.original_width) / frame.bgr.cols;

@@ -72,7 +72,6 @@ struct StageTimings {
 struct FrameResult {
   int width = 0;   // original frame size; every box is in these pixels
   int height = 0;
-  int decode_reduction = 1;  // 1, 2 or 4: libjpeg scaled decode used for this frame
   bool has_detections = false;
   bool has_faces = false;
   std::vector<Detection> detections;

@@ -4,10 +4,10 @@
  * wins, so a live stream never builds a queue); sessions with a waiting frame
  * are served round-robin whenever the engine has a free slot, so a fast sender
  * cannot starve the others; a waiting frame that is too old when its turn
- * comes is dropped as stale. Pure: the engine, the answers and the clock are
- * injected.
+ * comes is dropped as stale. Pure: the engine, the answers and the staleness
+ * test (which holds the clock) are injected.
  */
-import type { Clock, DropCause } from './session-manager';
+import type { DropCause } from './session-manager';
 
 export interface PendingFrame {
   readonly index: number;
@@ -43,10 +43,7 @@ export class FrameScheduler<S> {
   private readonly ready: S[] = [];
   private inFlightCount = 0;
 
-  constructor(
-    private readonly hooks: SchedulerHooks<S>,
-    readonly clock: Clock,
-  ) {}
+  constructor(private readonly hooks: SchedulerHooks<S>) {}
 
   addSession(session: S): void {
     this.lanes.set(session, { waiting: undefined, inFlight: false, closed: false, idle: Promise.resolve(), drainWaiters: [] });
