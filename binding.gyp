@@ -13,6 +13,7 @@
         "native/core/darknet_yolo.cc",
         "native/core/yolox.cc",
         "native/core/yunet_faces.cc",
+        "native/core/parallel_backend.cc",
         "native/core/engine.cc"
       ],
       "include_dirs": [

@@ -4,6 +4,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 
+#include "core/parallel_backend.h"
 #include "engine_wrap.h"
 
 namespace {
@@ -14,6 +15,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // Reflects cv::setNumThreads as applied by Engine.load(): process-wide.
   exports.Set("openCvThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::Number::New(info.Env(), cv::getNumThreads());
+              }));
+  // "framewire" once an engine installed the core-sharing backend, else
+  // "opencv" (OpenCV's own: TBB in Debian's build).
+  exports.Set("openCvParallelBackend", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return Napi::String::New(info.Env(), framewire::ParallelBackendName(framewire::CurrentParallelBackend()));
               }));
   return exports;
 }

@@ -43,6 +43,7 @@ EngineSpec ReadEngineSpec(const Napi::Object& js) {
   spec.threads = static_cast<int>(Number(js, "threads"));
   spec.max_pixels = static_cast<int64_t>(Number(js, "maxPixels"));
   spec.scaled_decode = Field(js, "scaledDecode").ToBoolean().Value();
+  spec.core_sharing = Field(js, "coreSharing").ToBoolean().Value();
 
   Napi::Array models = Array(js, "models");
   for (uint32_t i = 0; i < models.Length(); ++i) {

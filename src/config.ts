@@ -19,8 +19,14 @@ export interface Config {
   readonly pipelinesFile: string;
   /** Frames processed at once: one cv::dnn::Net per model per slot. */
   readonly workerSlots: number;
-  /** cv::setNumThreads, process-wide (Debian's OpenCV runs its parallel loops on TBB). */
+  /** cv::setNumThreads, process-wide: threads one frame's parallel loops may use. */
   readonly openCvThreads: number;
+  /**
+   * Run OpenCV's parallel loops on Framewire's core-sharing backend (a frame
+   * gets helper threads only for cores no other slot is using) instead of
+   * OpenCV's own (TBB in Debian's build). Process-wide.
+   */
+  readonly coreSharing: boolean;
   /** Largest accepted HTTP body, bytes (the stream has its own limit, stream.maxFrameBytes). */
   readonly maxFrameBytes: number;
   /** Largest accepted frame, pixels (width x height from the JPEG header). */
@@ -124,6 +130,7 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     pipelinesFile: path.resolve(env.FRAMEWIRE_PIPELINES ?? path.join(PROJECT_ROOT, 'config', 'pipelines.json')),
     workerSlots,
     openCvThreads: integer(env, 'FRAMEWIRE_OPENCV_THREADS', cores, 1, MAX_THREADS),
+    coreSharing: boolean(env, 'FRAMEWIRE_CORE_SHARING', true),
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),

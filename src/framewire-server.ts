@@ -47,7 +47,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const ready = service.load().then(() => {
     const cv = openCvInfo();
     log.info(
-      { load_ms: Date.now() - started, pipelines: service.describe().map((p) => p.id), default_pipeline: service.defaultPipeline, worker_slots: config.workerSlots, opencv: cv.version, opencv_threads: cv.threads },
+      { load_ms: Date.now() - started, pipelines: service.describe().map((p) => p.id), default_pipeline: service.defaultPipeline, worker_slots: config.workerSlots, opencv: cv.version, opencv_threads: cv.threads, opencv_parallel: cv.parallel },
       'models loaded and warmed up; ready',
     );
   });

@@ -13,6 +13,7 @@ test('defaults', (t) => {
   t.is(config.maxFrameBytes, 5 * 1024 * 1024);
   t.is(config.maxFramePixels, 40_000_000);
   t.true(config.scaledDecode);
+  t.true(config.coreSharing);
   t.is(config.modelMirror, undefined);
   t.true(Object.isFrozen(config));
 });
@@ -32,6 +33,7 @@ const invalid: [Record<string, string>, RegExp][] = [
   [{ FRAMEWIRE_MAX_FRAME_BYTES: '1.5' }, /^FRAMEWIRE_MAX_FRAME_BYTES: must be a whole number/],
   [{ FRAMEWIRE_MAX_FRAME_PIXELS: '0' }, /^FRAMEWIRE_MAX_FRAME_PIXELS: must be between/],
   [{ FRAMEWIRE_SCALED_DECODE: 'maybe' }, /^FRAMEWIRE_SCALED_DECODE: must be true or false/],
+  [{ FRAMEWIRE_CORE_SHARING: 'tbb' }, /^FRAMEWIRE_CORE_SHARING: must be true or false/],
   [{ FRAMEWIRE_WORKER_SLOTS: '4', UV_THREADPOOL_SIZE: '6' }, /^UV_THREADPOOL_SIZE: \(6\) must be at least twice FRAMEWIRE_WORKER_SLOTS \(8\)/],
 ];
 

@@ -36,7 +36,7 @@ std::vector<uint8_t> ReadFile(const std::string& path) {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 
-// Line format: "slots N", "threads N", "max_pixels N", "scaled_decode 0|1",
+// Line format: "slots N", "threads N", "max_pixels N", "scaled_decode 0|1", "core_sharing 0|1",
 // "model ID FORMAT W H CONFIG|- WEIGHTS", "pipeline ID",
 // "node ID KIND MODEL_INDEX SCORE NMS CLASS,IDS|-".
 EngineSpec ReadSpec(const std::string& path) {
@@ -51,6 +51,7 @@ EngineSpec ReadSpec(const std::string& path) {
     else if (key == "threads") words >> spec.threads;
     else if (key == "max_pixels") words >> spec.max_pixels;
     else if (key == "scaled_decode") words >> spec.scaled_decode;
+    else if (key == "core_sharing") words >> spec.core_sharing;
     else if (key == "model") {
       framewire::ModelSpec m;
       std::string format;

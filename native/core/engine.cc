@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "frame_decoder.h"
+#include "parallel_backend.h"
 #include "stopwatch.h"
 
 namespace framewire {
@@ -92,6 +93,8 @@ void Engine::LoadSlot(size_t slot_index) {
 
 void Engine::Load() {
   Require(!loaded_ && slot_threads_.empty(), "engine already loaded");
+  // Process-wide, like the thread count below: the first engine decides.
+  UseParallelBackend(spec_.core_sharing ? ParallelBackend::kFramewire : ParallelBackend::kOpenCv);
   cv::setNumThreads(spec_.threads);
   // Every OpenCV failure reaches the caller as a coded error (and the server's
   // pino log); OpenCV's own stderr logger would only repeat it, unstructured.
@@ -155,6 +158,7 @@ FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size)
 FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size) {
   Require(loaded_, "engine not loaded");
   Require(slot < slots_.size() && pipeline_index < spec_.pipelines.size(), "no such slot or pipeline index");
+  const SlotBusyScope busy;  // this thread now uses a core: the parallel backend lends it to no one else
   SlotModels& models = slots_[slot];
   const PipelineSpec& pipeline = spec_.pipelines[pipeline_index];
   cv::Size need = pipeline_need_[pipeline_index];

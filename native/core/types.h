@@ -43,6 +43,7 @@ struct EngineSpec {
   int threads = 1;             // cv::setNumThreads, process-wide
   int64_t max_pixels = 40000000;
   bool scaled_decode = true;   // allow libjpeg 1/2 and 1/4 decode when every model input fits
+  bool core_sharing = true;    // Framewire's parallel_for_ backend (parallel_backend.h), else OpenCV's own
 };
 
 struct Box {

@@ -35,6 +35,8 @@ export interface NativeEngineSpec {
   threads: number;
   maxPixels: number;
   scaledDecode: boolean;
+  /** Framewire's core-sharing parallel_for_ backend (native/core/parallel_backend.h); false keeps OpenCV's own. Process-wide: the first engine decides. */
+  coreSharing: boolean;
   models: NativeModelSpec[];
   pipelines: { id: string; nodes: NativeNodeSpec[] }[];
 }
@@ -80,6 +82,7 @@ interface Addon {
   Engine: new (spec: NativeEngineSpec) => NativeEngine;
   opencvVersion: string;
   openCvThreads(): number;
+  openCvParallelBackend(): string;
 }
 
 function findAddon(): string {
@@ -102,6 +105,7 @@ export function createEngine(spec: NativeEngineSpec): NativeEngine {
   return new (native().Engine)(spec);
 }
 
-export function openCvInfo(): { version: string; threads: number } {
-  return { version: native().opencvVersion, threads: native().openCvThreads() };
+/** Process-wide OpenCV facts; `parallel` is "framewire" once an engine installed the core-sharing backend. */
+export function openCvInfo(): { version: string; threads: number; parallel: string } {
+  return { version: native().opencvVersion, threads: native().openCvThreads(), parallel: native().openCvParallelBackend() };
 }

@@ -33,6 +33,7 @@ export function buildEngineSpec(registry: PipelineRegistry, config: Config, read
     threads: config.openCvThreads,
     maxPixels: config.maxFramePixels,
     scaledDecode: config.scaledDecode,
+    coreSharing: config.coreSharing,
     models: models.map((m) => ({
       id: m.id,
       format: m.format,

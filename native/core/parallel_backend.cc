@@ -1,0 +1,193 @@
+#include "parallel_backend.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/parallel/parallel_backend.hpp>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include "errors.h"
+
+namespace framewire {
+namespace {
+
+// Slot threads computing a frame right now, across every engine in the process.
+std::atomic<int> busy_slots{0};
+
+// 0 on every thread but the backend's helpers (1..n): OpenCV's getThreadNum().
+thread_local int helper_index = 0;
+
+// How long an idle helper keeps polling for the next region before it sleeps.
+// A frame is dozens of regions (about one per layer) a few microseconds
+// apart; waking a sleeping thread costs more than that.
+constexpr std::chrono::microseconds kSpinFor{100};
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// One parallel_for call: its stripes, claimed one at a time by the caller and
+// by whichever helpers joined. Lives on the caller's stack.
+struct Region {
+  int tasks;
+  cv::parallel::ParallelForAPI::FN_parallel_for_body_cb_t body;
+  void* data;
+  int seats = 0;                // helpers that may still join (guarded by the backend's mutex)
+  std::atomic<int> next{0};     // next unclaimed stripe
+  std::atomic<int> joined{0};   // helpers inside Work(); the caller waits for 0
+
+  // OpenCV's parallel_for_cb catches a stripe's exceptions and rethrows them
+  // on the caller after the region (ctx.finalize), so `body` does not throw.
+  void Work() {
+    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) body(i, i + 1, data);
+  }
+};
+
+class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
+ public:
+  explicit CoreSharingParallelFor(int cores) : cores_(std::max(cores, 1)) {}
+
+  ~CoreSharingParallelFor() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : helpers_) t.join();
+  }
+
+  void parallel_for(int tasks, FN_parallel_for_body_cb_t body, void* data) override {
+    Region region{tasks, body, data};
+    // Cores no slot thread is using; the caller counts as busy even when it
+    // is not a slot thread (a warm-up, another OpenCV user in the process).
+    const int free_cores = cores_ - std::max(busy_slots.load(std::memory_order_relaxed), 1);
+    const int seats = std::min({threads_.load(std::memory_order_relaxed) - 1, free_cores, tasks - 1});
+    bool shared = false;
+    if (seats > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (current_ == nullptr) {  // OpenCV runs one region at a time; if not, this one runs alone
+        region.seats = seats;
+        current_ = &region;
+        generation_.fetch_add(1, std::memory_order_release);
+        shared = true;
+      }
+    }
+    if (shared) wake_.notify_all();
+    region.Work();
+    if (!shared) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      current_ = nullptr;  // no helper can join from here on
+    }
+    // Helpers that joined may still be inside their last stripe.
+    while (region.joined.load(std::memory_order_acquire) != 0) CpuRelax();
+  }
+
+  int getThreadNum() const override { return helper_index; }
+
+  int getNumThreads() const override { return threads_.load(std::memory_order_relaxed); }
+
+  // Grows the helper pool to threads - 1; never shrinks it (extra helpers
+  // just never get a seat), so a change cannot race a running region.
+  int setNumThreads(int threads) override {
+    if (threads <= 0) threads = cores_;
+    std::lock_guard<std::mutex> lock(mutex_);
+    threads_.store(threads, std::memory_order_relaxed);
+    while (static_cast<int>(helpers_.size()) < threads - 1) {
+      const int index = static_cast<int>(helpers_.size()) + 1;
+      helpers_.emplace_back(&CoreSharingParallelFor::HelperLoop, this, index);
+    }
+    return threads;
+  }
+
+  const char* getName() const override { return "framewire"; }
+
+ private:
+  void HelperLoop(int index) {
+    helper_index = index;
+    uint64_t seen = generation_.load(std::memory_order_acquire);
+    for (;;) {
+      // Poll while a core is free (it costs nobody anything), then sleep.
+      const auto spin_until = std::chrono::steady_clock::now() + kSpinFor;
+      while (generation_.load(std::memory_order_acquire) == seen &&
+             busy_slots.load(std::memory_order_relaxed) < cores_ && std::chrono::steady_clock::now() < spin_until) {
+        for (int i = 0; i < 64; ++i) CpuRelax();
+      }
+      Region* region = nullptr;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] { return stopping_ || generation_.load(std::memory_order_relaxed) != seen; });
+        if (stopping_) return;
+        seen = generation_.load(std::memory_order_relaxed);
+        if (current_ != nullptr && current_->seats > 0) {
+          region = current_;
+          --region->seats;
+          region->joined.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      if (region == nullptr) continue;  // no seat left, or the region already ended
+      region->Work();
+      region->joined.fetch_sub(1, std::memory_order_release);  // last touch of `region`
+    }
+  }
+
+  const int cores_;
+  std::atomic<int> threads_{1};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<std::thread> helpers_;
+  Region* current_ = nullptr;  // the region lending seats; guarded by mutex_
+  std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) when a region opens
+  bool stopping_ = false;
+};
+
+std::mutex install_mutex;
+bool installed = false;
+ParallelBackend installed_backend = ParallelBackend::kOpenCv;
+
+}  // namespace
+
+const char* ParallelBackendName(ParallelBackend backend) {
+  return backend == ParallelBackend::kFramewire ? "framewire" : "opencv";
+}
+
+void UseParallelBackend(ParallelBackend backend) {
+  std::lock_guard<std::mutex> lock(install_mutex);
+  if (installed) {
+    if (backend != installed_backend)
+      throw EngineError(ErrorCode::kInvalidArgument,
+                        std::string("OpenCV's parallel backend is process-wide and already set to ") +
+                            ParallelBackendName(installed_backend) + ", not " + ParallelBackendName(backend));
+    return;
+  }
+  if (backend == ParallelBackend::kFramewire) {
+    // cv::getNumberOfCPUs honours cgroup quotas and the affinity mask.
+    cv::parallel::setParallelForBackend(std::make_shared<CoreSharingParallelFor>(cv::getNumberOfCPUs()));
+  }
+  installed = true;
+  installed_backend = backend;
+}
+
+ParallelBackend CurrentParallelBackend() {
+  std::lock_guard<std::mutex> lock(install_mutex);
+  return installed_backend;
+}
+
+SlotBusyScope::SlotBusyScope() { busy_slots.fetch_add(1, std::memory_order_relaxed); }
+SlotBusyScope::~SlotBusyScope() { busy_slots.fetch_sub(1, std::memory_order_relaxed); }
+
+}  // namespace framewire
