@@ -61,7 +61,7 @@ void Engine::StopSlotThreads() {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     stopping_ = true;
   }
-  queue_changed_.notify_all();
+  for (auto& wake : slot_wake_) wake.notify_one();
   for (std::thread& t : slot_threads_) t.join();
   slot_threads_.clear();
 }
@@ -100,6 +100,8 @@ void Engine::Load() {
   // pino log); OpenCV's own stderr logger would only repeat it, unstructured.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   slots_.resize(spec_.slots);
+  slot_wake_ = std::vector<std::condition_variable>(spec_.slots);
+  slot_woken_.assign(spec_.slots, false);
   std::vector<std::future<void>> loaded;
   for (size_t slot = 0; slot < slots_.size(); ++slot) {
     std::promise<void> promise;
@@ -128,8 +130,12 @@ void Engine::SlotLoop(size_t slot, std::promise<void> loaded) {
     Job* job;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
-      queue_changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to answer
+      while (queue_.empty()) {
+        if (stopping_) return;  // nothing left to answer
+        idle_slots_.push_back(slot);
+        slot_wake_[slot].wait(lock, [&] { return stopping_ || slot_woken_[slot]; });
+        slot_woken_[slot] = false;
+      }
       job = queue_.front();
       queue_.pop_front();
     }
@@ -145,13 +151,21 @@ FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size)
   Require(loaded_, "engine not loaded");
   Require(pipeline_index < spec_.pipelines.size(), "no such pipeline index");
   Job job{pipeline_index, data, size, {}};
+  size_t wake = kNoSlot;
   std::future<FrameResult> result = job.done.get_future();
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     Require(!stopping_, "engine is stopping");
     queue_.push_back(&job);  // `job` outlives its time in the queue: we wait for it below
+    if (!idle_slots_.empty()) {
+      wake = idle_slots_.back();  // the slot that went idle last: its models are still in cache
+      idle_slots_.pop_back();
+      slot_woken_[wake] = true;
+    }
   }
-  queue_changed_.notify_one();
+  // A slot that finishes a frame first may take the job before `wake` runs;
+  // `wake` then finds the queue empty and goes back on the idle stack.
+  if (wake != kNoSlot) slot_wake_[wake].notify_one();
   return result.get();
 }
 
