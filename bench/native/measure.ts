@@ -20,10 +20,10 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-/** Runs a bench child (cpp_loop, addon-run, cv4n-run) and parses the JSON report on its last line. */
-export function runChild(command: string, args: string[]): RunReport {
+/** Runs a bench child (cpp_loop, addon-run, cv4n-run, decode_scales) and parses the JSON report on its last line. */
+export function runChild<T = RunReport>(command: string, args: string[]): T {
   const out = execFileSync(command, args, { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' }, maxBuffer: 1 << 24 });
-  return JSON.parse(out.trim().split('\n').pop() as string) as RunReport;
+  return JSON.parse(out.trim().split('\n').pop() as string) as T;
 }
 
 /** The run with the median frames/s. */

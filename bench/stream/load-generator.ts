@@ -84,6 +84,8 @@ export interface RunReport {
   p99: number;
   /** p50 of the engine's own per-frame time (timings_ms.total) over this run's results: single-frame compute. */
   computeP50: number;
+  /** p99 of the same: how much the engine's own time varies under this load. */
+  computeP99: number;
   /** p99 of results sent in the first and in the last 10 s (open loop, runs >= 20 s). */
   firstP99: number | undefined;
   lastP99: number | undefined;
@@ -183,6 +185,7 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
   })));
 
   const sorted = latencies.slice(0, latencyCount).sort();
+  const sortedCompute = compute.slice(0, latencyCount).sort();
   const window = (from: number, to: number): number | undefined => {
     const picked: number[] = [];
     for (let i = 0; i < latencyCount; i++) if (latencySentAt[i] >= from && latencySentAt[i] < to) picked.push(latencies[i]);
@@ -206,7 +209,8 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
     p50: percentile(sorted, 0.5),
     p90: percentile(sorted, 0.9),
     p99: percentile(sorted, 0.99),
-    computeP50: percentile(compute.slice(0, latencyCount).sort(), 0.5),
+    computeP50: percentile(sortedCompute, 0.5),
+    computeP99: percentile(sortedCompute, 0.99),
     firstP99: long ? window(0, 10_000) : undefined,
     lastP99: long ? window(options.durationMs - 10_000, options.durationMs) : undefined,
     slowDownWarnings: warnings,

@@ -30,11 +30,20 @@ function arg(name: string, fallback: string): string {
 
 const OUT = path.join(PROJECT_ROOT, 'bench', 'out');
 const CPP_LOOP = path.join(OUT, 'cpp_loop');
+const DECODE_SCALES = path.join(OUT, 'decode_scales');
 const seconds = Number(arg('seconds', '15'));
 const overloadSeconds = Number(arg('overload-seconds', '60'));
 const soakFrames = Number(arg('soak', '0'));
 const cores = os.availableParallelism();
 type Backend = 'opencv' | 'framewire';
+
+/** bench/native/decode_scales.cc's report: ms per frame at each libjpeg scale. */
+interface DecodeScales {
+  full_ms: number;
+  half_ms: number;
+  quarter_ms: number;
+  eighth_ms: number;
+}
 
 function medianOf3(f: () => LoopReport): LoopReport {
   return medianRun([f(), f(), f()]);
@@ -44,7 +53,7 @@ const f1 = (n: number | undefined): string => (n === undefined || Number.isNaN(n
 const verdict = (ok: boolean): string => (ok ? 'MET' : 'NOT MET');
 
 function describe(name: string, r: RunReport): string {
-  return `| ${name} | ${r.sessions} | ${r.fpsPerSession ?? 'closed'} | ${r.sent} | ${r.results} | ${r.dropped.superseded}/${r.dropped.stale} | ${r.errors} | ${r.answeredExactlyOnce ? 'yes' : 'NO'} | ${f1(r.resultsPerSecond)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f1(r.computeP50)} | ${f1(r.firstP99)} / ${f1(r.lastP99)} | ${r.slowDownWarnings} |`;
+  return `| ${name} | ${r.sessions} | ${r.fpsPerSession ?? 'closed'} | ${r.sent} | ${r.results} | ${r.dropped.superseded}/${r.dropped.stale} | ${r.errors} | ${r.answeredExactlyOnce ? 'yes' : 'NO'} | ${f1(r.resultsPerSecond)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f1(r.computeP50)} / ${f1(r.computeP99)} | ${f1(r.firstP99)} / ${f1(r.lastP99)} | ${r.slowDownWarnings} |`;
 }
 
 async function main(): Promise<void> {
@@ -65,9 +74,9 @@ async function main(): Promise<void> {
   console.log(`server defaults: FRAMEWIRE_WORKER_SLOTS=${config.workerSlots} FRAMEWIRE_OPENCV_THREADS=${config.openCvThreads} FRAMEWIRE_CORE_SHARING=${config.coreSharing}; frames: vtest.avi JPEG q90 768x576 (${frames768[0].length} B) and 1920x1080 (${frames1080[0].length} B)`);
 
   // The C++ loop reads the same engine spec the server builds, one file per workers x threads x backend setting.
-  const specFile = (slots: number, threads: number, backend: Backend): string => {
-    const file = path.join(OUT, `spec-${slots}x${threads}-${backend}.txt`);
-    const settingConfig = loadConfig({ FRAMEWIRE_WORKER_SLOTS: String(slots), FRAMEWIRE_OPENCV_THREADS: String(threads), FRAMEWIRE_CORE_SHARING: String(backend === 'framewire') });
+  const specFile = (slots: number, threads: number, backend: Backend, scaledDecode = true): string => {
+    const file = path.join(OUT, `spec-${slots}x${threads}-${backend}${scaledDecode ? '' : '-full-decode'}.txt`);
+    const settingConfig = loadConfig({ FRAMEWIRE_WORKER_SLOTS: String(slots), FRAMEWIRE_OPENCV_THREADS: String(threads), FRAMEWIRE_CORE_SHARING: String(backend === 'framewire'), FRAMEWIRE_SCALED_DECODE: String(scaledDecode) });
     writeSpecFile(buildEngineSpec(registry, settingConfig, readLabels), file);
     return file;
   };
@@ -75,6 +84,11 @@ async function main(): Promise<void> {
   // With 1 thread OpenCV runs its loops inline and never calls a backend: one row covers both.
   const settings: [number, number, Backend][] = [[1, 1, 'opencv'], [1, cores, 'opencv'], [1, cores, 'framewire'], [cores, 1, 'opencv'], [cores, cores, 'opencv'], [cores, cores, 'framewire']];
   const settingName = (slots: number, threads: number, backend: Backend): string => `${slots}x${threads}${threads > 1 ? ` ${backend}` : ''}`;
+
+  // What scaled decode can save at all: one thread, the same 1920x1080 frames, each libjpeg scale.
+  const decode = runChild<DecodeScales>(DECODE_SCALES, [dir1080]);
+  console.log('\n| JPEG decode of the 1920x1080 frames, 1 thread | full | 1/2 | 1/4 | 1/8 |\n|---|---|---|---|---|');
+  console.log(`| ms per frame (median of 5 passes) | ${decode.full_ms.toFixed(2)} | ${decode.half_ms.toFixed(2)} | ${decode.quarter_ms.toFixed(2)} | ${decode.eighth_ms.toFixed(2)} |`);
 
   for (const pipeline of pipelines) {
     console.log(`\n## ${pipeline}\n`);
@@ -100,6 +114,16 @@ async function main(): Promise<void> {
     for (const [key, r] of Object.entries(limit)) console.log(`| ${key}, ${2 * Number(key.split('x')[0])} submitters | ${f1(r.fps)} | ${f1(r.p50_ms)} | ${f1(r.p99_ms)} |`);
     for (const [key, r] of Object.entries(lone)) console.log(`| ${key}, 1 submitter (lone stream) | ${f1(r.fps)} | ${f1(r.p50_ms)} | ${f1(r.p99_ms)} |`);
     console.log(`| ${defaultName} (server default), 1 submitter | ${f1(singleDefault.fps)} | ${f1(singleDefault.p50_ms)} | ${f1(singleDefault.p99_ms)} |`);
+    // Large frames at the limit: the default setting on the 1920x1080 frames, scaled decode on and off.
+    const largeLimit = medianOf3(() => runChild(CPP_LOOP, [specFile(config.workerSlots, config.openCvThreads, defaultBackend), pipeline, dir1080, '300']));
+    const largeFullLimit = medianOf3(() => runChild(CPP_LOOP, [specFile(config.workerSlots, config.openCvThreads, defaultBackend, false), pipeline, dir1080, '300']));
+    console.log(`| ${defaultName}, 1920x1080, scaled decode | ${f1(largeLimit.fps)} | ${f1(largeLimit.p50_ms)} | ${f1(largeLimit.p99_ms)} |`);
+    console.log(`| ${defaultName}, 1920x1080, full decode | ${f1(largeFullLimit.fps)} | ${f1(largeFullLimit.p50_ms)} | ${f1(largeFullLimit.p99_ms)} |`);
+    // Amdahl: of a full-decode frame's core time, only the decode can shrink. Even a free decode leaves the rest.
+    const fullFrameCoreMs = (1000 * cores) / largeFullLimit.fps;
+    const restMs = fullFrameCoreMs - decode.full_ms;
+    const ceilingEighth = fullFrameCoreMs / (restMs + decode.eighth_ms);
+    const ceilingFree = fullFrameCoreMs / restMs;
 
     // --- the addon in process, default settings ---------------------------------------------
     const addon = medianOf3(() => runChild(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'bench', 'native', 'addon-run.js'), pipeline, String(config.workerSlots), String(config.openCvThreads), dir768, '300']));
@@ -125,7 +149,7 @@ async function main(): Promise<void> {
     const largeFull = await runLoad({ url: fullDecodeServer.wsUrl, pipeline, sessions: 4, frames: frames1080, durationMs: seconds * 1000 });
     await fullDecodeServer.stop();
 
-    console.log('\n| server run | sessions | fps/session | sent | results | superseded/stale | errors | answered once | results/s | p50 ms | p90 ms | p99 ms | engine ms p50 | first/last 10 s p99 | slow_down |');
+    console.log('\n| server run | sessions | fps/session | sent | results | superseded/stale | errors | answered once | results/s | p50 ms | p90 ms | p99 ms | engine ms p50 / p99 | first/last 10 s p99 | slow_down |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     console.log(describe('closed, 768x576', single));
     console.log(describe('closed, 768x576', saturated));
@@ -146,7 +170,9 @@ async function main(): Promise<void> {
     if (overload.firstP99 !== undefined && overload.lastP99 !== undefined) {
       console.log(`| overload: last-10-s p99 within 10% of first-10-s p99 | ${f1(overload.lastP99)} vs ${f1(overload.firstP99)} | ${verdict(overload.lastP99 <= 1.1 * overload.firstP99)} |`);
     }
-    console.log(`| large frames: scaled decode >= 1.5x full decode (1920x1080) | ${f1(large.resultsPerSecond)} / ${f1(largeFull.resultsPerSecond)} = ${f1(large.resultsPerSecond / largeFull.resultsPerSecond)}x | ${verdict(large.resultsPerSecond >= 1.5 * largeFull.resultsPerSecond)} |`);
+    console.log(`| large frames: scaled decode >= 1.5x full decode (1920x1080) | ${f1(large.resultsPerSecond)} / ${f1(largeFull.resultsPerSecond)} = ${(large.resultsPerSecond / largeFull.resultsPerSecond).toFixed(2)}x | ${verdict(large.resultsPerSecond >= 1.5 * largeFull.resultsPerSecond)} |`);
+    console.log(`| (the same at the limit: C++ loop, ${defaultName}) | ${f1(largeLimit.fps)} / ${f1(largeFullLimit.fps)} = ${(largeLimit.fps / largeFullLimit.fps).toFixed(2)}x | (for reference) |`);
+    console.log(`| (ceiling: ${fullFrameCoreMs.toFixed(2)} core-ms per full-decode frame, of which decode ${decode.full_ms.toFixed(2)}; with 1/8 decode / with a free decode) | ${ceilingEighth.toFixed(2)}x / ${ceilingFree.toFixed(2)}x | (for reference) |`);
     console.log(`| addon in process vs C++ loop, same setting (${defaultName}) | ${f1(addon.fps)} / ${f1(limit[defaultName]?.fps)} | (for reference) |`);
   }
 
