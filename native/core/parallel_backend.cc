@@ -40,22 +40,30 @@ inline void CpuRelax() {
 #endif
 }
 
-// One parallel_for call: its stripes, claimed one at a time by the caller and
-// by whichever helpers joined. Lives on the caller's stack.
+// One parallel_for call: its stripes, claimed a chunk at a time by the caller
+// and by whichever helpers joined. Lives on the caller's stack.
 struct Region {
   int tasks;
+  int chunk;  // stripes per claim
   cv::parallel::ParallelForAPI::FN_parallel_for_body_cb_t body;
   void* data;
   int seats = 0;                // helpers that may still join (guarded by the backend's mutex)
-  std::atomic<int> next{0};     // next unclaimed stripe
+  std::atomic<int> next{0};     // first unclaimed stripe
   std::atomic<int> joined{0};   // helpers inside Work(); the caller waits for 0
 
   // OpenCV's parallel_for_cb catches a stripe's exceptions and rethrows them
   // on the caller after the region (ctx.finalize), so `body` does not throw.
   void Work() {
-    for (int i; (i = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) body(i, i + 1, data);
+    for (int i; (i = next.fetch_add(chunk, std::memory_order_relaxed)) < tasks;) body(i, std::min(i + chunk, tasks), data);
   }
 };
+
+// A region may come with thousands of tiny stripes (nstripes defaults to the
+// range length); claiming them one by one would bounce the counter's cache
+// line between cores thousands of times. Eight claims per thread keep the
+// load balanced when a helper joins late. (On the shipped models, whose
+// regions have few stripes, chunking measured neutral: bench/RESULTS.md.)
+int ChunkFor(int tasks, int threads) { return std::max(1, tasks / (8 * std::max(threads, 1))); }
 
 class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
  public:
@@ -71,7 +79,7 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
   }
 
   void parallel_for(int tasks, FN_parallel_for_body_cb_t body, void* data) override {
-    Region region{tasks, body, data};
+    Region region{tasks, ChunkFor(tasks, threads_.load(std::memory_order_relaxed)), body, data};
     // Cores no slot thread is using; the caller counts as busy even when it
     // is not a slot thread (a warm-up, another OpenCV user in the process).
     const int free_cores = cores_ - std::max(busy_slots.load(std::memory_order_relaxed), 1);
