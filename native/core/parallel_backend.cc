@@ -23,6 +23,20 @@ namespace {
 
 // Slot threads computing a frame right now, across every engine in the process.
 std::atomic<int> busy_slots{0};
+// The installed backend's core count (0 until installed), and when the slot
+// threads last filled every core (steady_clock nanoseconds).
+std::atomic<int> backend_cores{0};
+std::atomic<int64_t> last_all_busy_ns{0};
+
+// Under overload a slot is idle only for the moment its next frame takes to
+// arrive; a helper lent in that moment would find both slots computing again
+// and make three threads on two cores. Lend only once the cores have not all
+// been busy for this long.
+constexpr std::chrono::milliseconds kCalmFor{2};
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 // 0 on every thread but the backend's helpers (1..n): OpenCV's getThreadNum().
 thread_local int helper_index = 0;
@@ -83,7 +97,8 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
     // Cores no slot thread is using; the caller counts as busy even when it
     // is not a slot thread (a warm-up, another OpenCV user in the process).
     const int free_cores = cores_ - std::max(busy_slots.load(std::memory_order_relaxed), 1);
-    const int seats = std::min({threads_.load(std::memory_order_relaxed) - 1, free_cores, tasks - 1});
+    int seats = std::min({threads_.load(std::memory_order_relaxed) - 1, free_cores, tasks - 1});
+    if (seats > 0 && NowNs() - last_all_busy_ns.load(std::memory_order_relaxed) < std::chrono::nanoseconds(kCalmFor).count()) seats = 0;
     bool shared = false;
     if (seats > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -184,7 +199,8 @@ void UseParallelBackend(ParallelBackend backend) {
   }
   if (backend == ParallelBackend::kFramewire) {
     // cv::getNumberOfCPUs honours cgroup quotas and the affinity mask.
-    cv::parallel::setParallelForBackend(std::make_shared<CoreSharingParallelFor>(cv::getNumberOfCPUs()));
+    backend_cores = cv::getNumberOfCPUs();
+    cv::parallel::setParallelForBackend(std::make_shared<CoreSharingParallelFor>(backend_cores.load()));
   }
   installed = true;
   installed_backend = backend;
@@ -195,7 +211,16 @@ ParallelBackend CurrentParallelBackend() {
   return installed_backend;
 }
 
-SlotBusyScope::SlotBusyScope() { busy_slots.fetch_add(1, std::memory_order_relaxed); }
-SlotBusyScope::~SlotBusyScope() { busy_slots.fetch_sub(1, std::memory_order_relaxed); }
+SlotBusyScope::SlotBusyScope() {
+  const int cores = backend_cores.load(std::memory_order_relaxed);
+  if (busy_slots.fetch_add(1, std::memory_order_relaxed) + 1 >= cores && cores > 0)
+    last_all_busy_ns.store(NowNs(), std::memory_order_relaxed);
+}
+
+SlotBusyScope::~SlotBusyScope() {
+  const int cores = backend_cores.load(std::memory_order_relaxed);
+  if (busy_slots.fetch_sub(1, std::memory_order_relaxed) >= cores && cores > 0)
+    last_all_busy_ns.store(NowNs(), std::memory_order_relaxed);  // the end of a stretch with every core busy
+}
 
 }  // namespace framewire

@@ -12,6 +12,8 @@
 // This backend lends a region helper threads only for cores that no slot
 // thread is using. A lone stream's frame gets every core (1x2 behaviour);
 // under load each slot runs its regions on its own thread (2x1 behaviour).
+// After the slots last filled every core, helpers wait 2 ms before they are
+// lent again: under overload a slot is idle only between two frames.
 // Stripes are claimed in small chunks from a shared counter, so a helper that
 // wakes late never holds a region up: the caller takes the rest itself.
 // No N-API here: the addon and the C++ benchmark loop both use it.
