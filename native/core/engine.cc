@@ -101,7 +101,6 @@ void Engine::Load() {
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   slots_.resize(spec_.slots);
   slot_wake_ = std::vector<std::condition_variable>(spec_.slots);
-  slot_woken_.assign(spec_.slots, false);
   std::vector<std::future<void>> loaded;
   for (size_t slot = 0; slot < slots_.size(); ++slot) {
     std::promise<void> promise;
@@ -133,8 +132,10 @@ void Engine::SlotLoop(size_t slot, std::promise<void> loaded) {
       while (queue_.empty()) {
         if (stopping_) return;  // nothing left to answer
         idle_slots_.push_back(slot);
-        slot_wake_[slot].wait(lock, [&] { return stopping_ || slot_woken_[slot]; });
-        slot_woken_[slot] = false;
+        // Run() takes this slot off the idle stack when it picks it.
+        slot_wake_[slot].wait(lock, [&] {
+          return stopping_ || std::find(idle_slots_.begin(), idle_slots_.end(), slot) == idle_slots_.end();
+        });
       }
       job = queue_.front();
       queue_.pop_front();
@@ -160,7 +161,6 @@ FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size)
     if (!idle_slots_.empty()) {
       wake = idle_slots_.back();  // the slot that went idle last: its models are still in cache
       idle_slots_.pop_back();
-      slot_woken_[wake] = true;
     }
   }
   // A slot that finishes a frame first may take the job before `wake` runs;

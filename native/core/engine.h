@@ -80,7 +80,6 @@ class Engine {
   std::deque<Job*> queue_;
   std::vector<size_t> idle_slots_;
   std::vector<std::condition_variable> slot_wake_;  // one per slot thread
-  std::vector<bool> slot_woken_;                    // set by Run() when it picks that idle slot
   bool stopping_ = false;
   std::atomic<bool> loaded_{false};  // read by the JS thread, set by the loading thread
 };
