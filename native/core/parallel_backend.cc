@@ -23,8 +23,9 @@ namespace {
 
 // Slot threads computing a frame right now, across every engine in the process.
 std::atomic<int> busy_slots{0};
-// The installed backend's core count (0 until installed), and when the slot
-// threads last filled every core (steady_clock nanoseconds).
+// The cores the installed backend shares (0 until installed; set once, before
+// it is installed), and when the slot threads last filled them all
+// (steady_clock nanoseconds).
 std::atomic<int> backend_cores{0};
 std::atomic<int64_t> last_all_busy_ns{0};
 
@@ -81,7 +82,7 @@ int ChunkFor(int tasks, int threads) { return std::max(1, tasks / (8 * std::max(
 
 class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
  public:
-  explicit CoreSharingParallelFor(int cores) : cores_(std::max(cores, 1)) {}
+  CoreSharingParallelFor() = default;
 
   ~CoreSharingParallelFor() override {
     {
@@ -96,7 +97,7 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
     Region region{tasks, ChunkFor(tasks, threads_.load(std::memory_order_relaxed)), body, data};
     // Cores no slot thread is using; the caller counts as busy even when it
     // is not a slot thread (a warm-up, another OpenCV user in the process).
-    const int free_cores = cores_ - std::max(busy_slots.load(std::memory_order_relaxed), 1);
+    const int free_cores = backend_cores.load(std::memory_order_relaxed) - std::max(busy_slots.load(std::memory_order_relaxed), 1);
     int seats = std::min({threads_.load(std::memory_order_relaxed) - 1, free_cores, tasks - 1});
     if (seats > 0 && NowNs() - last_all_busy_ns.load(std::memory_order_relaxed) < std::chrono::nanoseconds(kCalmFor).count()) seats = 0;
     bool shared = false;
@@ -127,7 +128,7 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
   // Grows the helper pool to threads - 1; never shrinks it (extra helpers
   // just never get a seat), so a change cannot race a running region.
   int setNumThreads(int threads) override {
-    if (threads <= 0) threads = cores_;
+    if (threads <= 0) threads = backend_cores.load(std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(mutex_);
     threads_.store(threads, std::memory_order_relaxed);
     while (static_cast<int>(helpers_.size()) < threads - 1) {
@@ -147,7 +148,8 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
       // Poll while a core is free (it costs nobody anything), then sleep.
       const auto spin_until = std::chrono::steady_clock::now() + kSpinFor;
       while (generation_.load(std::memory_order_acquire) == seen &&
-             busy_slots.load(std::memory_order_relaxed) < cores_ && std::chrono::steady_clock::now() < spin_until) {
+             busy_slots.load(std::memory_order_relaxed) < backend_cores.load(std::memory_order_relaxed) &&
+             std::chrono::steady_clock::now() < spin_until) {
         for (int i = 0; i < 64; ++i) CpuRelax();
       }
       Region* region = nullptr;
@@ -168,7 +170,6 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
     }
   }
 
-  const int cores_;
   std::atomic<int> threads_{1};
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -198,9 +199,9 @@ void UseParallelBackend(ParallelBackend backend) {
     return;
   }
   if (backend == ParallelBackend::kFramewire) {
-    // cv::getNumberOfCPUs honours cgroup quotas and the affinity mask.
+    // cv::getNumberOfCPUs honours cgroup quotas and the affinity mask (and is at least 1).
     backend_cores = cv::getNumberOfCPUs();
-    cv::parallel::setParallelForBackend(std::make_shared<CoreSharingParallelFor>(backend_cores.load()));
+    cv::parallel::setParallelForBackend(std::make_shared<CoreSharingParallelFor>());
   }
   installed = true;
   installed_backend = backend;
