@@ -92,6 +92,11 @@ export interface RunReport {
   slowDownWarnings: number;
 }
 
+/** Frames/s per session that offers twice what a closed-loop run of the same sessions got answered: the overload rate. */
+export function overloadRate(closed: RunReport): number {
+  return Math.round((2 * closed.resultsPerSecond) / closed.sessions);
+}
+
 interface SessionState {
   ws: WebSocket;
   sentAt: Float64Array;

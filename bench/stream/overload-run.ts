@@ -7,7 +7,7 @@
  * line. `npm run bench` runs the same overload among everything else.
  */
 import { videoFramesAsJpeg } from '../../test/helpers/media';
-import { runLoad } from './load-generator';
+import { overloadRate, runLoad } from './load-generator';
 import { startServerProcess } from './server-process';
 
 async function main(): Promise<void> {
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
   const server = await startServerProcess(env);
   const closed = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames, durationMs: 10_000 });
-  const fps = Math.round((2 * closed.resultsPerSecond) / 4);
+  const fps = overloadRate(closed);
   const overload = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, fps, frames, durationMs: Number(seconds) * 1000 });
   await server.stop();
   const f1 = (n: number): string => n.toFixed(1);

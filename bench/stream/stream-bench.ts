@@ -23,7 +23,7 @@ import { encodeJpeg, videoFramesAsJpeg } from '../../test/helpers/media';
 import cv from '../../test/helpers/opencv';
 import { medianRun, runChild, writeFrameDir, type RunReport as LoopReport } from '../native/measure';
 import { writeSpecFile } from '../native/spec-file';
-import { runLoad, type RunReport } from './load-generator';
+import { overloadRate, runLoad, type RunReport } from './load-generator';
 import { startServerProcess } from './server-process';
 
 function arg(name: string, fallback: string): string {
@@ -77,9 +77,13 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus()[0].model}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   console.log(`server defaults: FRAMEWIRE_WORKER_SLOTS=${config.workerSlots} FRAMEWIRE_OPENCV_THREADS=${config.openCvThreads} FRAMEWIRE_CORE_SHARING=${config.coreSharing}; frames: vtest.avi JPEG q90 768x576 (${frames768[0].length} B) and 1920x1080 (${frames1080[0].length} B)`);
 
-  // The C++ loop reads the same engine spec the server builds, one file per workers x threads x backend setting.
+  // The C++ loop reads the same engine spec the server builds, one file per workers x threads x backend setting,
+  // written once per run (the spec does not depend on the pipeline measured).
+  const written = new Set<string>();
   const specFile = (slots: number, threads: number, backend: Backend, scaledDecode = true): string => {
     const file = path.join(OUT, `spec-${slots}x${threads}-${backend}${scaledDecode ? '' : '-full-decode'}.txt`);
+    if (written.has(file)) return file;
+    written.add(file);
     const settingConfig = loadConfig({ FRAMEWIRE_WORKER_SLOTS: String(slots), FRAMEWIRE_OPENCV_THREADS: String(threads), FRAMEWIRE_CORE_SHARING: String(backend === 'framewire'), FRAMEWIRE_SCALED_DECODE: String(scaledDecode) });
     writeSpecFile(buildEngineSpec(registry, settingConfig, readLabels), file);
     return file;
@@ -107,17 +111,18 @@ async function main(): Promise<void> {
     // A lone stream: one frame at a time. On 1 worker x all cores' threads (the issue's reference; the better
     // of the two backends), and on the server's default setting (the single-frame compute time the overload
     // target is measured against).
-    const lone: Record<string, LoopReport> = {};
+    const lone = new Map<Backend, LoopReport>();
     for (const backend of ['opencv', 'framewire'] as const) {
-      lone[settingName(1, cores, backend)] = medianOf3(() => runChild(CPP_LOOP, [specFile(1, cores, backend), pipeline, dir768, '200', 'queue', '1']));
+      lone.set(backend, medianOf3(() => runChild(CPP_LOOP, [specFile(1, cores, backend), pipeline, dir768, '200', 'queue', '1'])));
     }
     const defaultName = settingName(config.workerSlots, config.openCvThreads, defaultBackend);
     const singleDefault = medianOf3(() => runChild(CPP_LOOP, [specFile(config.workerSlots, config.openCvThreads, defaultBackend), pipeline, dir768, '200', 'queue', '1']));
-    const [singleName] = Object.entries(lone).sort((a, b) => a[1].p50_ms - b[1].p50_ms)[0];
-    const singleSpec = specFile(1, cores, singleName.endsWith('framewire') ? 'framewire' : 'opencv');
+    const [singleBackend] = [...lone].sort((a, b) => a[1].p50_ms - b[1].p50_ms)[0];
+    const singleName = settingName(1, cores, singleBackend);
+    const singleSpec = specFile(1, cores, singleBackend);
     console.log('| C++ loop setting (slots x threads, backend) | frames/s | p50 ms | p99 ms |\n|---|---|---|---|');
     for (const [key, r] of Object.entries(limit)) console.log(`| ${key}, ${2 * Number(key.split('x')[0])} submitters | ${f1(r.fps)} | ${f1(r.p50_ms)} | ${f1(r.p99_ms)} |`);
-    for (const [key, r] of Object.entries(lone)) console.log(`| ${key}, 1 submitter (lone stream) | ${f1(r.fps)} | ${f1(r.p50_ms)} | ${f1(r.p99_ms)} |`);
+    for (const [backend, r] of lone) console.log(`| ${settingName(1, cores, backend)}, 1 submitter (lone stream) | ${f1(r.fps)} | ${f1(r.p50_ms)} | ${f1(r.p99_ms)} |`);
     console.log(`| ${defaultName} (server default), 1 submitter | ${f1(singleDefault.fps)} | ${f1(singleDefault.p50_ms)} | ${f1(singleDefault.p99_ms)} |`);
     // Large frames at the limit: the default setting on the 1920x1080 frames, scaled decode on and off.
     const largeLimit = medianOf3(() => runChild(CPP_LOOP, [specFile(config.workerSlots, config.openCvThreads, defaultBackend), pipeline, dir1080, '300']));
@@ -153,8 +158,7 @@ async function main(): Promise<void> {
     const singleStream = [...singleRefs].sort((a, b) => a.p50_ms - b.p50_ms)[middle];
     const singleExcess = singles.map((r, i) => r.p50 - singleRefs[i].p50_ms).sort((a, b) => a - b)[middle];
     const saturated = await runLoad({ url, pipeline, sessions: 4, frames: frames768, durationMs: seconds * 1000 });
-    const capacityPerSession = saturated.resultsPerSecond / 4;
-    const overload = await runLoad({ url, pipeline, sessions: 4, fps: Math.round(2 * capacityPerSession), frames: frames768, durationMs: overloadSeconds * 1000 });
+    const overload = await runLoad({ url, pipeline, sessions: 4, fps: overloadRate(saturated), frames: frames768, durationMs: overloadSeconds * 1000 });
     const large = await runLoad({ url, pipeline, sessions: 4, frames: frames1080, durationMs: seconds * 1000 });
     const rssEnd = server.rssMb();
     await server.stop();

@@ -11,7 +11,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 import { videoFramesAsJpeg } from '../../test/helpers/media';
-import { runLoad } from './load-generator';
+import { overloadRate, runLoad } from './load-generator';
 import { startServerProcess } from './server-process';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const pid = server.child.pid as number;
   // Warm-up, and the capacity an open loop at 2x is derived from.
   const warm = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames, durationMs: 5000 });
-  const fps = rate === 'closed' ? undefined : rate !== undefined ? Number(rate) : Math.round((2 * warm.resultsPerSecond) / 4);
+  const fps = rate === 'closed' ? undefined : rate !== undefined ? Number(rate) : overloadRate(warm);
 
   const before = threadTicks(pid);
   const ownBefore = process.cpuUsage();
