@@ -55,12 +55,12 @@ export class VideoStreamEndpoint {
       slowDownIntervalMs: config.slowDownIntervalMs,
     });
     this.scheduler = new FrameScheduler<StreamConnection>({
-        // Live frames only take an idle slot, never a staged place (see InferenceLimiter.hasIdleSlot).
-        hasCapacity: () => service.limiter.hasIdleSlot(),
-        run: (conn, frame) => conn.run(frame),
-        drop: (conn, frame, cause) => conn.drop(frame, cause),
-        isStale: (conn, receivedAt) => conn.session.shouldDropFrame(receivedAt),
-      });
+      // Live frames only take an idle slot, never a staged place (see InferenceLimiter.hasIdleSlot).
+      hasCapacity: () => service.limiter.hasIdleSlot(),
+      run: (conn, frame) => conn.run(frame),
+      drop: (conn, frame, cause) => conn.drop(frame, cause),
+      isStale: (conn, receivedAt) => conn.session.shouldDropFrame(receivedAt),
+    });
     // HTTP requests share the engine: when one leaves it, a waiting stream frame may take its place.
     service.limiter.onCapacityFreed(() => this.scheduler.pump());
     // Messages over twice the limit are cut by ws (close 1009) without being buffered whole;
