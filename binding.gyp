@@ -7,6 +7,7 @@
         "native/engine_wrap.cc",
         "native/spec_reader.cc",
         "native/workers.cc",
+        "native/frame_completions.cc",
         "native/core/jpeg_header.cc",
         "native/core/frame_decoder.cc",
         "native/core/nms.cc",
@@ -14,6 +15,7 @@
         "native/core/yolox.cc",
         "native/core/yunet_faces.cc",
         "native/core/parallel_backend.cc",
+        "native/core/result_json.cc",
         "native/core/engine.cc"
       ],
       "include_dirs": [

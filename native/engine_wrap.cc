@@ -1,6 +1,7 @@
 #include "engine_wrap.h"
 
 #include "spec_reader.h"
+#include "frame_completions.h"
 #include "workers.h"
 
 namespace framewire {
@@ -14,6 +15,7 @@ EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine
   if (info.Length() != 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Engine(spec): spec object required");
   try {
     engine_ = std::make_shared<Engine>(ReadEngineSpec(info[0].As<Napi::Object>()));
+    completions_ = std::make_shared<FrameCompletions>(info.Env());
   } catch (const EngineError& e) {
     throw Napi::TypeError::New(info.Env(), std::string("engine spec: ") + e.what());
   }
@@ -34,8 +36,17 @@ Napi::Value EngineWrap::Infer(const Napi::CallbackInfo& info) {
   if (index < 0 || static_cast<size_t>(index) >= engine_->spec().pipelines.size())
     throw Napi::RangeError::New(env, "infer: no pipeline at index " + std::to_string(index));
   if (!engine_->loaded()) throw Napi::Error::New(env, "infer: engine not loaded (await load() first)");
-  auto* worker = new InferWorker(env, engine_, static_cast<size_t>(index), info[1].As<Napi::Buffer<uint8_t>>());
-  return worker->Queue();
+  auto call = std::make_unique<InferCall>(env, engine_, completions_, static_cast<size_t>(index), info[1].As<Napi::Buffer<uint8_t>>());
+  Napi::Promise promise = call->deferred.Promise();
+  completions_->Started(env);
+  try {
+    engine_->Submit(call.get(), completions_.get());
+  } catch (const EngineError& e) {  // misuse only (engine stopping): frame failures come back as data
+    completions_->Abandoned(env);
+    throw Napi::Error::New(env, std::string("infer: ") + e.what());
+  }
+  call.release();  // owned by the engine until FrameCompletions::Settle takes it back
+  return promise;
 }
 
 }  // namespace framewire

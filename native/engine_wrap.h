@@ -1,6 +1,7 @@
-// JS face of framewire::Engine: `new Engine(spec)`, `load()` and
-// `infer(pipelineIndex, frame)`, both Promise-returning and run on the libuv
-// pool. Private: only src/native/binding.ts touches it.
+// JS face of framewire::Engine: `new Engine(spec)`, `load()` (on the libuv
+// pool, once) and `infer(pipelineIndex, frame)` (queued to the engine's slot
+// threads, settled from the one that ran it). Private: only
+// src/native/binding.ts touches it.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <napi.h>
 
 #include "core/engine.h"
+#include "frame_completions.h"
 
 namespace framewire {
 
@@ -23,6 +25,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   // Shared with every job in flight, so the engine outlives the JS wrapper if
   // it is collected while frames still run.
   std::shared_ptr<Engine> engine_;
+  std::shared_ptr<FrameCompletions> completions_;
   bool load_started_ = false;
 };
 

@@ -9,7 +9,9 @@
 
 namespace framewire {
 
-// Loads and warms every model on every slot: seconds of work kept off the event loop.
+// Loads and warms every model on every slot: seconds of work kept off the
+// event loop, once per engine. (Frames do not use the libuv pool: see
+// frame_completions.h.)
 class LoadWorker final : public PromiseWorker {
  public:
   LoadWorker(Napi::Env env, std::shared_ptr<Engine> engine);
@@ -18,30 +20,6 @@ class LoadWorker final : public PromiseWorker {
   void Execute() override;
   void OnOK() override;
   std::shared_ptr<Engine> engine_;
-};
-
-// One frame through one pipeline: decode, every node, post-processing.
-class InferWorker final : public PromiseWorker {
- public:
-  InferWorker(Napi::Env env, std::shared_ptr<Engine> engine, size_t pipeline_index, Napi::Buffer<uint8_t> frame);
-
- private:
-  struct Baton {
-    size_t pipeline_index;
-    const uint8_t* data;  // borrowed from the pinned JS Buffer below
-    size_t size;
-    FrameResult result;
-  };
-
-  void Execute() override;
-  void OnOK() override;
-
-  std::shared_ptr<Engine> engine_;
-  // Pins the caller's Buffer for the life of the job instead of copying it:
-  // V8 cannot collect or move its backing store while this reference lives,
-  // so Execute may read baton_.data from the pool thread.
-  Napi::Reference<Napi::Buffer<uint8_t>> pinned_frame_;
-  Baton baton_;
 };
 
 }  // namespace framewire

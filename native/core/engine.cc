@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "frame_decoder.h"
 #include "parallel_backend.h"
+#include "result_json.h"
 #include "stopwatch.h"
 
 namespace framewire {
@@ -16,7 +17,7 @@ const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidFrame: return "invalid_frame";
     case ErrorCode::kPipelineFailure: return "pipeline_failure";
-    case ErrorCode::kInvalidArgument: return "invalid_argument";
+    case ErrorCode::kInternal: return "internal_error";
   }
   return "internal_error";
 }
@@ -24,7 +25,7 @@ const char* ErrorCodeName(ErrorCode code) {
 namespace {
 
 void Require(bool ok, const std::string& message) {
-  if (!ok) throw EngineError(ErrorCode::kInvalidArgument, message);
+  if (!ok) throw EngineError(ErrorCode::kInternal, message);
 }
 
 bool IsFaceFormat(ModelFormat format) { return format == ModelFormat::kYuNet; }
@@ -126,38 +127,50 @@ void Engine::SlotLoop(size_t slot, std::promise<void> loaded) {
     return;
   }
   for (;;) {
-    Job* job;
+    Queued next;
     {
       std::unique_lock<std::mutex> lock(queue_mutex_);
       while (queue_.empty()) {
         if (stopping_) return;  // nothing left to answer
         idle_slots_.push_back(slot);
-        // Run() takes this slot off the idle stack when it picks it.
+        // Submit() takes this slot off the idle stack when it picks it.
         slot_wake_[slot].wait(lock, [&] {
           return stopping_ || std::find(idle_slots_.begin(), idle_slots_.end(), slot) == idle_slots_.end();
         });
       }
-      job = queue_.front();
+      next = queue_.front();
       queue_.pop_front();
     }
-    try {
-      job->done.set_value(RunOnSlot(slot, job->pipeline_index, job->data, job->size));
-    } catch (...) {
-      job->done.set_exception(std::current_exception());
-    }
+    RunJob(slot, next.job);
+    next.sink->FrameDone(next.job);  // the job is the sink's again: not touched after this
   }
 }
 
-FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size) {
+void Engine::RunJob(size_t slot, FrameJob* job) {
+  try {
+    job->result = RunOnSlot(slot, job->pipeline_index, job->data, job->size);
+    job->json.clear();
+    AppendResultJson(spec_.pipelines[job->pipeline_index].id, job->result, &job->json);
+    job->ok = true;
+  } catch (const EngineError& e) {
+    job->ok = false;
+    job->error_code = e.code();
+    job->error = e.what();
+  } catch (const std::exception& e) {
+    job->ok = false;
+    job->error_code = ErrorCode::kInternal;
+    job->error = e.what();
+  }
+}
+
+void Engine::Submit(FrameJob* job, FrameSink* sink) {
   Require(loaded_, "engine not loaded");
-  Require(pipeline_index < spec_.pipelines.size(), "no such pipeline index");
-  Job job{pipeline_index, data, size, {}};
+  Require(job->pipeline_index < spec_.pipelines.size(), "no such pipeline index");
   size_t wake = kNoSlot;
-  std::future<FrameResult> result = job.done.get_future();
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     Require(!stopping_, "engine is stopping");
-    queue_.push_back(&job);  // `job` outlives its time in the queue: we wait for it below
+    queue_.push_back({job, sink});
     if (!idle_slots_.empty()) {
       wake = idle_slots_.back();  // the slot that went idle last: its models are still in cache
       idle_slots_.pop_back();
@@ -166,7 +179,41 @@ FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size)
   // A slot that finishes a frame first may take the job before `wake` runs;
   // `wake` then finds the queue empty and goes back on the idle stack.
   if (wake != kNoSlot) slot_wake_[wake].notify_one();
-  return result.get();
+}
+
+namespace {
+
+// Waits for one job: the blocking path for C++ callers.
+class WaitingSink final : public FrameSink {
+ public:
+  void FrameDone(FrameJob*) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+    cv_.notify_one();
+  }
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [&] { return done_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
+}  // namespace
+
+FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size) {
+  FrameJob job;
+  job.pipeline_index = pipeline_index;
+  job.data = data;
+  job.size = size;
+  WaitingSink sink;
+  Submit(&job, &sink);  // `job` and `sink` outlive the job's time in the engine: we wait below
+  sink.Wait();
+  if (!job.ok) throw EngineError(job.error_code, job.error);
+  return std::move(job.result);
 }
 
 FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size) {

@@ -10,7 +10,8 @@ namespace framewire {
 enum class ErrorCode {
   kInvalidFrame,     // the frame bytes are at fault (not a JPEG, truncated, too many pixels)
   kPipelineFailure,  // a model or OpenCV call failed on a frame that decoded fine
-  kInvalidArgument,  // the caller (our own TS layer) passed something impossible
+  kInternal,         // a fault on our side: the caller (our own TS layer) passed something impossible,
+                     // or an unexpected exception; answered as internal_error
 };
 
 const char* ErrorCodeName(ErrorCode code);

@@ -193,7 +193,7 @@ void UseParallelBackend(ParallelBackend backend) {
   std::lock_guard<std::mutex> lock(install_mutex);
   if (installed) {
     if (backend != installed_backend)
-      throw EngineError(ErrorCode::kInvalidArgument,
+      throw EngineError(ErrorCode::kInternal,
                         std::string("OpenCV's parallel backend is process-wide and already set to ") +
                             ParallelBackendName(installed_backend) + ", not " + ParallelBackendName(backend));
     return;

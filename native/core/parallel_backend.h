@@ -32,7 +32,7 @@ const char* ParallelBackendName(ParallelBackend backend);
 
 // Makes `backend` OpenCV's parallel_for_ backend for the whole process. The
 // first call decides; a later call asking for a different backend throws
-// EngineError(kInvalidArgument), because OpenCV's backend cannot be swapped
+// EngineError(kInternal), because OpenCV's backend cannot be swapped
 // safely while another engine may be computing. Thread-safe.
 void UseParallelBackend(ParallelBackend backend);
 

@@ -62,7 +62,7 @@ export interface Face {
   landmarks: [number, number][];
 }
 
-/** The public result schema; built natively, serialised once by the caller. */
+/** The public result schema, as the engine writes it (JSON text, built on the slot thread). */
 export interface FrameResult {
   pipeline_id: string;
   image: { width: number; height: number };
@@ -71,11 +71,35 @@ export interface FrameResult {
   timings_ms: { decode: number; inference: number; postprocess: number; total: number };
 }
 
-/** Rejections carry `code`: 'invalid_frame' | 'pipeline_failure' | 'internal_error' | 'invalid_argument'. */
+/** Error codes the engine answers with; each is also a code of src/errors.ts. */
+export type NativeErrorCode = 'invalid_frame' | 'pipeline_failure' | 'internal_error';
+export const NATIVE_ERROR_CODES: readonly NativeErrorCode[] = ['invalid_frame', 'pipeline_failure', 'internal_error'];
+
+/** A frame the engine answered: the result as JSON text (the FrameResult schema) and its stage times, ms. */
+export interface NativeSuccess {
+  readonly json: string;
+  readonly decodeMs: number;
+  readonly inferenceMs: number;
+  readonly totalMs: number;
+  readonly error?: undefined;
+}
+
+/** A frame the engine refused or failed on: errors are data, the promise still resolves. */
+export interface NativeFailure {
+  readonly error: NativeErrorCode;
+  readonly message: string;
+}
+
+export type NativeOutcome = NativeSuccess | NativeFailure;
+
 export interface NativeEngine {
   load(): Promise<void>;
-  /** The frame Buffer is pinned, not copied: do not mutate it until the promise settles. */
-  infer(pipelineIndex: number, frame: Buffer): Promise<FrameResult>;
+  /**
+   * Queues the frame to the engine's slot threads; the one that runs it settles the promise (never rejects
+   * for a bad frame). Throws at once only on misuse (bad index, not loaded). The frame Buffer is pinned, not
+   * copied: do not mutate it until the promise settles.
+   */
+  infer(pipelineIndex: number, frame: Buffer): Promise<NativeOutcome>;
 }
 
 interface Addon {

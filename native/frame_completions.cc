@@ -1,0 +1,62 @@
+#include "frame_completions.h"
+
+namespace framewire {
+
+FrameCompletions::FrameCompletions(Napi::Env env)
+    : tsfn_(decltype(tsfn_)::New(env, "framewire:frame", /*maxQueueSize=*/0, /*initialThreadCount=*/1, this)) {
+  tsfn_.Unref(env);
+}
+
+FrameCompletions::~FrameCompletions() { tsfn_.Release(); }
+
+void FrameCompletions::Started(Napi::Env env) {
+  if (in_flight_++ == 0) tsfn_.Ref(env);
+}
+
+void FrameCompletions::Abandoned(Napi::Env env) { Finished(env); }
+
+void FrameCompletions::Finished(Napi::Env env) {
+  if (--in_flight_ == 0) tsfn_.Unref(env);
+}
+
+void FrameCompletions::FrameDone(FrameJob* job) {
+  // Unbounded queue: NonBlockingCall only fails once the environment is
+  // closing (process exit). The call is then left unsettled on purpose: its
+  // JS handles must not be released off the main thread.
+  tsfn_.NonBlockingCall(static_cast<InferCall*>(job));
+}
+
+void FrameCompletions::Settle(Napi::Env env, Napi::Function, FrameCompletions* self, InferCall* call) {
+  std::unique_ptr<InferCall> owned(call);
+  if (env == nullptr) {  // the environment is being torn down: no JS to settle, no handles to release
+    owned.release();
+    return;
+  }
+  Napi::Object outcome = Napi::Object::New(env);
+  if (call->ok) {
+    outcome.Set("json", Napi::String::New(env, call->json));
+    outcome.Set("decodeMs", call->result.timings.decode_ms);
+    outcome.Set("inferenceMs", call->result.timings.inference_ms);
+    outcome.Set("totalMs", call->result.timings.total_ms);
+  } else {
+    // Errors are data: the promise resolves either way, so a bad frame costs
+    // no exception and no stack trace.
+    outcome.Set("error", ErrorCodeName(call->error_code));
+    outcome.Set("message", call->error);
+  }
+  call->deferred.Resolve(outcome);
+  self->Finished(env);
+}
+
+InferCall::InferCall(Napi::Env env, std::shared_ptr<Engine> engine_in, std::shared_ptr<FrameCompletions> completions_in,
+                     size_t pipeline, Napi::Buffer<uint8_t> frame)
+    : deferred(Napi::Promise::Deferred::New(env)),
+      pinned_frame(Napi::Persistent(frame)),
+      engine(std::move(engine_in)),
+      completions(std::move(completions_in)) {
+  pipeline_index = pipeline;
+  data = frame.Data();
+  size = frame.Length();
+}
+
+}  // namespace framewire

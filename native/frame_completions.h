@@ -1,0 +1,61 @@
+// How a frame's promise is settled: straight from the slot thread that ran it,
+// through one thread-safe function per engine, instead of a libuv pool thread
+// parked on a future for every frame. The slot thread hands the finished
+// baton to the JS thread and goes on to its next frame.
+#pragma once
+
+#include <memory>
+
+#include <napi.h>
+
+#include "core/engine.h"
+
+namespace framewire {
+
+struct InferCall;
+
+class FrameCompletions final : public FrameSink {
+ public:
+  // Main thread. The thread-safe function starts unreferenced: an idle engine
+  // does not keep the process alive.
+  explicit FrameCompletions(Napi::Env env);
+  ~FrameCompletions();  // main thread (the last owner is a wrapper or a settled call)
+  FrameCompletions(const FrameCompletions&) = delete;
+  FrameCompletions& operator=(const FrameCompletions&) = delete;
+
+  // Main thread: a frame was submitted. While any frame is in flight the
+  // event loop stays alive to settle it.
+  void Started(Napi::Env env);
+  // Main thread: the submission failed after Started.
+  void Abandoned(Napi::Env env);
+
+  // Slot thread: queues the job for Settle on the JS thread.
+  void FrameDone(FrameJob* job) override;
+
+ private:
+  static void Settle(Napi::Env env, Napi::Function unused, FrameCompletions* self, InferCall* call);
+  void Finished(Napi::Env env);
+
+  Napi::TypedThreadSafeFunction<FrameCompletions, InferCall, &FrameCompletions::Settle> tsfn_;
+  size_t in_flight_ = 0;  // main thread only
+};
+
+// One inference call: the plain baton the engine fills, plus what the JS side
+// needs to settle it. Created and destroyed on the main thread; the slot
+// thread only touches the FrameJob part.
+struct InferCall : FrameJob {
+  InferCall(Napi::Env env, std::shared_ptr<Engine> engine, std::shared_ptr<FrameCompletions> completions,
+            size_t pipeline, Napi::Buffer<uint8_t> frame);
+
+  Napi::Promise::Deferred deferred;
+  // Pins the caller's Buffer for the life of the job instead of copying it:
+  // V8 cannot collect or move its backing store while this reference lives,
+  // so the slot thread may read FrameJob::data.
+  Napi::Reference<Napi::Buffer<uint8_t>> pinned_frame;
+  // Keep the engine (its slot threads) and the completion channel alive while
+  // the frame is in flight, even if the JS wrapper is collected meanwhile.
+  std::shared_ptr<Engine> engine;
+  std::shared_ptr<FrameCompletions> completions;
+};
+
+}  // namespace framewire
