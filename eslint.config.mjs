@@ -1,6 +1,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The layers (docs/architecture.md): api -> services/streaming -> services/pipeline -> native/binding.
+// Each may import only what lies below it; these rules hold that.
+const layer = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+const nativeBinding = { group: ['**/native/binding', '**/native/binding.js'], message: 'Only src/services/pipeline talks to the addon; import result types from services/pipeline.' };
+const api = { group: ['**/api/**', '**/api'], message: 'Services never call up into the transport layer.' };
+const streaming = { group: ['**/services/streaming', '**/services/streaming/**'], message: 'The pipeline service sits below streaming.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', '.models/**'] },
   js.configs.recommended,
@@ -10,4 +17,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  { files: ['src/api/**/*.ts'], rules: layer([nativeBinding]) },
+  { files: ['src/services/streaming/**/*.ts'], rules: layer([nativeBinding, api]) },
+  { files: ['src/services/pipeline/**/*.ts'], rules: layer([api, streaming]) },
 );

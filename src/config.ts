@@ -114,12 +114,6 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
   if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
 
   const workerSlots = integer(env, 'FRAMEWIRE_WORKER_SLOTS', cores, 1, MAX_SLOTS);
-  const uvPool = integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024);
-  // Each frame inside the engine (one running and one staged per slot) holds a
-  // libuv pool thread while it waits; fewer would silently cap concurrency.
-  if (env.UV_THREADPOOL_SIZE !== undefined && uvPool < engineCapacity(workerSlots)) {
-    throw new ConfigError('UV_THREADPOOL_SIZE', `(${uvPool}) must be at least twice FRAMEWIRE_WORKER_SLOTS (${engineCapacity(workerSlots)}): one running and one staged frame per slot`);
-  }
 
   const config: Config = {
     port: integer(env, 'PORT', 8080, 0, 65535),
@@ -159,25 +153,4 @@ function loadStreamConfig(env: Env): StreamConfig {
     maxBufferedBytes: integer(env, 'STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer(env, 'STREAM_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
   });
-}
-
-/**
- * Frames staged in the engine for each worker slot besides the one running, so
- * a slot thread starts its next frame without waiting for the JS thread (see
- * InferenceLimiter and bench/RESULTS.md).
- */
-export const STAGED_FRAMES_PER_SLOT = 1;
-
-/** Frames the engine holds at once. */
-export function engineCapacity(workerSlots: number): number {
-  return workerSlots * (1 + STAGED_FRAMES_PER_SLOT);
-}
-
-/**
- * libuv sizes its pool on first use, so this must run before any async fs or
- * native job: a pool thread for every frame the engine may hold, plus two for
- * fs and dns.
- */
-export function sizeThreadPool(config: Config, env: NodeJS.ProcessEnv = process.env): void {
-  if (env.UV_THREADPOOL_SIZE === undefined) env.UV_THREADPOOL_SIZE = String(Math.max(4, engineCapacity(config.workerSlots) + 2));
 }

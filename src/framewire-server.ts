@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 import { createApp } from './api/app';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
@@ -14,9 +15,13 @@ import { Metrics } from './metrics';
 import { readManifest } from './models/manifest';
 import { openCvInfo } from './native/binding';
 import { VideoFilePipelineService } from './services/pipeline';
+import { FrameScheduler, StreamService } from './services/streaming';
 
 export interface RunningServer {
   readonly service: VideoFilePipelineService;
+  /** The one scheduler in front of the engine (HTTP and streams). */
+  readonly scheduler: FrameScheduler;
+  readonly streams: StreamService;
   readonly stream: VideoStreamEndpoint;
   readonly metrics: Metrics;
   readonly http: http.Server;
@@ -32,9 +37,28 @@ export interface RunningServer {
 
 export async function startServer(config: Config, log: Logger): Promise<RunningServer> {
   const service = await VideoFilePipelineService.create(config, readManifest());
-  const metrics = new Metrics(service.limiter);
-  const server = http.createServer(createApp(service, metrics, config.maxFrameBytes, log));
-  const stream = new VideoStreamEndpoint({ service, config: config.stream, maxFramePixels: config.maxFramePixels, metrics, log });
+  // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes) => service.runFrame(pipelineId, bytes));
+  // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
+  const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
+  const streams = new StreamService({
+    scheduler,
+    pipelines: service,
+    limits: { maxBytes: config.stream.maxFrameBytes, maxPixels: config.maxFramePixels },
+    policy: config.stream,
+    maxSessions: config.stream.maxSessions,
+    metrics,
+    log,
+    clock: () => performance.now(),
+  });
+  metrics.watchScheduler({
+    capacity: scheduler.capacity,
+    get inFlight() { return scheduler.inFlight; },
+    get queuedRequests() { return scheduler.queuedRequests; },
+    get waitingStreamFrames() { return streams.waitingFrames; },
+  });
+  const server = http.createServer(createApp(service, scheduler, metrics, config.maxFrameBytes, log));
+  const stream = new VideoStreamEndpoint({ streams, config: config.stream, log });
   stream.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -54,6 +78,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
 
   return {
     service,
+    scheduler,
+    streams,
     stream,
     metrics,
     http: server,

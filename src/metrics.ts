@@ -1,13 +1,41 @@
 /**
  * Prometheus metrics (prom-client), one registry per server instance so tests
- * can run several servers in one process. Labels are pipeline_id (and cause or
- * error), never session_id: cardinality stays bounded by configuration.
+ * can run several servers in one process. Per-frame metrics are labelled by
+ * pipeline_id (and cause or error), never session_id, and the pipeline_id
+ * label only ever holds a configured pipeline id or `unknown`: cardinality
+ * stays bounded by configuration, whatever clients send. The scheduler gauges
+ * describe the one engine and carry no label.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-import type { InferenceLimiter } from './services/pipeline';
+/** Seconds: 1 ms to 2.56 s. */
+const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56];
 
-const MS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56];
+/** What the gauges read: the one scheduler in front of the engine, and the stream sessions. */
+export interface SchedulerGauges {
+  readonly capacity: number;
+  readonly inFlight: number;
+  readonly queuedRequests: number;
+  readonly waitingStreamFrames: number;
+}
+
+/** The label for a pipeline id a client asked for: itself when configured, else `unknown`. */
+export type PipelineLabel = (pipelineId: string) => string;
+
+/** One pipeline's stream series, resolved once (prom-client's label lookup is not free per frame). */
+export interface PipelineStreamMetrics {
+  readonly received: { inc(): void };
+  readonly processed: { inc(): void };
+  readonly failed: { inc(): void };
+  readonly slowDown: { inc(): void };
+  dropped(cause: string): void;
+  rejected(error: string): void;
+  readonly sessions: { inc(): void; dec(): void };
+  /** Receive to engine start, ms. */
+  queueWait(ms: number): void;
+  /** The engine's own stage times of one answer, ms. */
+  timings(decodeMs: number, inferenceMs: number, totalMs: number): void;
+}
 
 export class Metrics {
   readonly registry = new Registry();
@@ -18,22 +46,52 @@ export class Metrics {
   readonly framesFailed = new Counter({ name: 'framewire_stream_frames_failed_total', help: 'Stream frames answered with pipeline_failure.', labelNames: ['pipeline_id'], registers: [this.registry] });
   readonly framesRejected = new Counter({ name: 'framewire_stream_frames_rejected_total', help: 'Stream messages or sessions refused, by error code.', labelNames: ['pipeline_id', 'error'], registers: [this.registry] });
   readonly slowDownSent = new Counter({ name: 'framewire_stream_slowdown_warnings_total', help: 'slow_down warnings sent.', labelNames: ['pipeline_id'], registers: [this.registry] });
-  readonly queueWait = new Histogram({ name: 'framewire_stream_queue_wait_seconds', help: 'Time from receiving a stream frame to starting it.', labelNames: ['pipeline_id'], buckets: MS_BUCKETS, registers: [this.registry] });
-  readonly decode = new Histogram({ name: 'framewire_frame_decode_seconds', help: 'JPEG header check and decode per frame.', labelNames: ['pipeline_id'], buckets: MS_BUCKETS, registers: [this.registry] });
-  readonly inference = new Histogram({ name: 'framewire_frame_inference_seconds', help: 'Pre-processing and forward, all nodes, per frame.', labelNames: ['pipeline_id'], buckets: MS_BUCKETS, registers: [this.registry] });
-  readonly total = new Histogram({ name: 'framewire_frame_total_seconds', help: 'Native time per frame (decode, inference, post-processing).', labelNames: ['pipeline_id'], buckets: MS_BUCKETS, registers: [this.registry] });
+  readonly queueWait = new Histogram({ name: 'framewire_stream_queue_wait_seconds', help: 'Time from receiving a stream frame to starting it.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  readonly decode = new Histogram({ name: 'framewire_frame_decode_seconds', help: 'JPEG header check and decode per frame.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  readonly inference = new Histogram({ name: 'framewire_frame_inference_seconds', help: 'Pre-processing and forward, all nodes, per frame.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  readonly total = new Histogram({ name: 'framewire_frame_total_seconds', help: 'Native time per frame (decode, inference, post-processing).', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly byPipeline = new Map<string, PipelineStreamMetrics>();
 
-  constructor(limiter: InferenceLimiter) {
-    new Gauge({ name: 'framewire_inference_in_flight', help: 'Frames inside the native engine now (running or staged).', registers: [this.registry], collect() { this.set(limiter.inFlight); } });
-    new Gauge({ name: 'framewire_inference_queued', help: 'HTTP frames waiting to enter the engine (streams wait in their session).', registers: [this.registry], collect() { this.set(limiter.queued); } });
-    new Gauge({ name: 'framewire_worker_slots', help: 'Configured worker slots.', registers: [this.registry], collect() { this.set(limiter.slots); } });
+  constructor(
+    /** Maps a requested pipeline id to its label: configured ids as themselves, anything else `unknown`. */
+    readonly pipelineLabel: PipelineLabel,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'framewire_' });
   }
 
-  /** Records the native timings of one result, converting ms to seconds. */
-  observeTimings(pipelineId: string, timings: { decode: number; inference: number; total: number }): void {
-    this.decode.observe({ pipeline_id: pipelineId }, timings.decode / 1000);
-    this.inference.observe({ pipeline_id: pipelineId }, timings.inference / 1000);
-    this.total.observe({ pipeline_id: pipelineId }, timings.total / 1000);
+  /** Adds the scheduler gauges, read at each scrape. Call once, when the scheduler and the stream service exist. */
+  watchScheduler(scheduler: SchedulerGauges): void {
+    new Gauge({ name: 'framewire_inference_in_flight', help: 'Frames inside the native engine now (at most framewire_worker_slots).', registers: [this.registry], collect() { this.set(scheduler.inFlight); } });
+    new Gauge({ name: 'framewire_inference_queued', help: 'Frames waiting for a slot: HTTP requests in their FIFO plus stream frames waiting in their session.', registers: [this.registry], collect() { this.set(scheduler.queuedRequests + scheduler.waitingStreamFrames); } });
+    new Gauge({ name: 'framewire_worker_slots', help: 'Configured worker slots: the most frames inside the engine at once.', registers: [this.registry], collect() { this.set(scheduler.capacity); } });
+  }
+
+  /** The stream series of a pipeline id as a client gave it (an unconfigured id shares the `unknown` series). */
+  stream(pipelineId: string): PipelineStreamMetrics {
+    const label = this.pipelineLabel(pipelineId);
+    let m = this.byPipeline.get(label);
+    if (m) return m;
+    const l = { pipeline_id: label };
+    const queueWait = this.queueWait.labels(l);
+    const decode = this.decode.labels(l);
+    const inference = this.inference.labels(l);
+    const total = this.total.labels(l);
+    m = {
+      received: this.framesReceived.labels(l),
+      processed: this.framesProcessed.labels(l),
+      failed: this.framesFailed.labels(l),
+      slowDown: this.slowDownSent.labels(l),
+      dropped: (cause) => this.framesDropped.inc({ ...l, cause }),
+      rejected: (error) => this.framesRejected.inc({ ...l, error }),
+      sessions: this.sessionsActive.labels(l),
+      queueWait: (ms) => queueWait.observe(ms / 1000),
+      timings: (decodeMs, inferenceMs, totalMs) => {
+        decode.observe(decodeMs / 1000);
+        inference.observe(inferenceMs / 1000);
+        total.observe(totalMs / 1000);
+      },
+    };
+    this.byPipeline.set(label, m);
+    return m;
   }
 }

@@ -1,11 +1,10 @@
 /** `npm start`: reads the config from the environment and serves until SIGTERM/SIGINT. */
-import { loadConfig, sizeThreadPool } from './config';
+import { loadConfig } from './config';
 import { startServer } from './framewire-server';
 import { createLogger } from './logger';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  sizeThreadPool(config);
   const log = createLogger(config.logLevel);
   let server;
   try {

@@ -3,19 +3,20 @@ import express, { type Express } from 'express';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { VideoFilePipelineService } from '../services/pipeline';
+import type { FrameScheduler } from '../services/streaming';
 import { FramewireError } from '../errors';
 import { errorHandler, sendError } from './http-errors';
 import { healthRouter } from './routes/health';
 import { pipelinesRouter } from './routes/pipelines';
 
-export function createApp(service: VideoFilePipelineService, metrics: Metrics, maxFrameBytes: number, log: Logger): Express {
+export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(healthRouter(service));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(pipelinesRouter(service, maxFrameBytes));
+  app.use(pipelinesRouter(service, scheduler, maxFrameBytes));
   app.use((req, res) => sendError(res, new FramewireError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));
   return app;

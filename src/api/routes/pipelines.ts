@@ -2,9 +2,10 @@ import express, { Router } from 'express';
 
 import { FramewireError } from '../../errors';
 import type { VideoFilePipelineService } from '../../services/pipeline';
+import type { FrameScheduler } from '../../services/streaming';
 
 /** GET /v1/pipelines and POST /v1/pipelines/:id/infer (body: one JPEG). */
-export function pipelinesRouter(service: VideoFilePipelineService, maxFrameBytes: number): Router {
+export function pipelinesRouter(service: VideoFilePipelineService, scheduler: FrameScheduler, maxFrameBytes: number): Router {
   const router = Router();
   const jpegBody = express.raw({ type: 'image/jpeg', limit: maxFrameBytes });
 
@@ -24,7 +25,10 @@ export function pipelinesRouter(service: VideoFilePipelineService, maxFrameBytes
     async (req, res) => {
       const body: unknown = req.body;
       const frame = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      res.json(await service.runOnFrame(req.params.id, frame));
+      // Waits its turn with the streams (one HTTP lane in the round-robin), then runs.
+      const outcome = await scheduler.request(req.params.id, frame);
+      if (outcome instanceof FramewireError) throw outcome;
+      res.type('application/json').send(outcome.json);
     },
   );
   return router;

@@ -1,3 +1,11 @@
-export { VideoFilePipelineService, type PipelineDescription } from './video-file-pipeline-service';
-export { InferenceLimiter } from './inference-limiter';
+export {
+  VideoFilePipelineService,
+  type Box,
+  type Detection,
+  type Face,
+  type FrameAnswer,
+  type FrameOutcome,
+  type FrameResult,
+  type PipelineDescription,
+} from './video-file-pipeline-service';
 export { parseRegistry, RegistryError, type PipelineRegistry } from './registry';

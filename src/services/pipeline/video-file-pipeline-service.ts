@@ -1,13 +1,21 @@
 import { readFileSync } from 'node:fs';
 
-import { STAGED_FRAMES_PER_SLOT, type Config } from '../../config';
-import { FramewireError, toFramewireError } from '../../errors';
+import type { Config } from '../../config';
+import { FramewireError, isErrorCode } from '../../errors';
 import { checkModelFile } from '../../models/ensure-models';
 import type { ManifestFile } from '../../models/manifest';
-import { createEngine, type FrameResult, type NativeEngine } from '../../native/binding';
+import { createEngine, type FrameResult, type NativeEngine, type NativeSuccess } from '../../native/binding';
 import { buildEngineSpec, filesInUse, labelsIn } from './engine-spec';
-import { InferenceLimiter } from './inference-limiter';
 import { parseRegistry, type PipelineRegistry } from './registry';
+
+// The result types are public API: every layer above takes them from here, not from the binding.
+export type { Box, Detection, Face, FrameResult } from '../../native/binding';
+
+/** One frame's answer from the engine: the result as JSON text (the FrameResult schema) and its stage times, ms. */
+export type FrameAnswer = NativeSuccess;
+
+/** What a frame comes back as: its answer, or the error that refused it (errors are values on the hot path). */
+export type FrameOutcome = FrameAnswer | FramewireError;
 
 export interface PipelineDescription {
   id: string;
@@ -18,10 +26,13 @@ export interface PipelineDescription {
 /**
  * Runs named pipelines on single JPEG frames through the native engine. The
  * name is the plan's: "video file" because frames come from a stream or file,
- * one at a time. One instance per process owns the engine and the limiter.
+ * one at a time. One instance per process owns the engine. It does not queue:
+ * the one scheduler in front of it (src/services/streaming/backpressure.ts)
+ * keeps at most `slots` frames inside.
  */
 export class VideoFilePipelineService {
-  readonly limiter: InferenceLimiter;
+  /** Worker slots: frames the engine computes at once. The scheduler is sized to this. */
+  readonly slots: number;
   private readonly maxFrameBytes: number;
   private readonly engine: NativeEngine;
   private readonly indexById: ReadonlyMap<string, number>;
@@ -34,9 +45,10 @@ export class VideoFilePipelineService {
     const spec = buildEngineSpec(registry, config, labelsIn(config.modelDir));
     this.engine = createEngine(spec);
     this.indexById = new Map(registry.pipelines.map((p, i) => [p.id, i]));
-    this.limiter = new InferenceLimiter(config.workerSlots, STAGED_FRAMES_PER_SLOT);
+    this.slots = config.workerSlots;
     // Each transport enforces its own limit before calling; this bound is the
-    // defence in depth behind them: nothing larger than any transport accepts.
+    // defence in depth behind them: nothing larger than any transport accepts
+    // (the larger of FRAMEWIRE_MAX_FRAME_BYTES and the stream limit).
     this.maxFrameBytes = Math.max(config.maxFrameBytes, config.stream.maxFrameBytes);
   }
 
@@ -78,22 +90,31 @@ export class VideoFilePipelineService {
   }
 
   /**
-   * Runs the pipeline on one JPEG frame. Rejects with a FramewireError:
-   * invalid_pipeline, not_ready, frame_too_large, invalid_frame,
-   * pipeline_failure or internal_error. The Buffer is borrowed, not copied.
+   * Runs the pipeline on one JPEG frame: one native call (decode, every
+   * node, post-processing, the JSON answer). Never rejects: a refused frame
+   * comes back as a FramewireError value (invalid_pipeline, not_ready,
+   * frame_too_large, invalid_frame, pipeline_failure, internal_error). The
+   * Buffer is borrowed, not copied, until the promise settles.
+   */
+  async runFrame(pipelineId: string, frame: Buffer): Promise<FrameOutcome> {
+    const index = this.indexById.get(pipelineId);
+    if (index === undefined) return new FramewireError('invalid_pipeline', `no pipeline "${pipelineId}"; GET /v1/pipelines lists them`);
+    if (!this.loaded) return new FramewireError('not_ready', 'models are still loading');
+    if (frame.length > this.maxFrameBytes) return new FramewireError('frame_too_large', `frame is ${frame.length} bytes, the limit is ${this.maxFrameBytes}`);
+    const outcome = await this.engine.infer(index, frame);
+    if (outcome.error === undefined) return outcome;
+    return new FramewireError(isErrorCode(outcome.error) ? outcome.error : 'internal_error', outcome.message);
+  }
+
+  /**
+   * The same as runFrame, parsed: the result object, or a thrown
+   * FramewireError. For callers that want objects rather than the JSON text
+   * a transport sends on (tests, tools).
    */
   async runOnFrame(pipelineId: string, frame: Buffer): Promise<FrameResult> {
-    const index = this.indexById.get(pipelineId);
-    if (index === undefined) throw new FramewireError('invalid_pipeline', `no pipeline "${pipelineId}"; GET /v1/pipelines lists them`);
-    if (!this.loaded) throw new FramewireError('not_ready', 'models are still loading');
-    if (frame.length > this.maxFrameBytes) {
-      throw new FramewireError('frame_too_large', `frame is ${frame.length} bytes, the limit is ${this.maxFrameBytes}`);
-    }
-    try {
-      return await this.limiter.run(() => this.engine.infer(index, frame));
-    } catch (err) {
-      throw toFramewireError(err);
-    }
+    const outcome = await this.runFrame(pipelineId, frame);
+    if (outcome instanceof FramewireError) throw outcome;
+    return JSON.parse(outcome.json) as FrameResult;
   }
 
   describe(): PipelineDescription[] {

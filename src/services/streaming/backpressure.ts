@@ -1,138 +1,120 @@
 /**
- * The streaming scheduler: per session at most one frame in flight and at most
- * one waiting; a newer frame supersedes the waiting one (the latest frame
- * wins, so a live stream never builds a queue); sessions with a waiting frame
- * are served round-robin whenever the engine has a free slot, so a fast sender
- * cannot starve the others; a waiting frame that is too old when its turn
- * comes is dropped as stale. Pure: the engine, the answers and the staleness
- * test (which holds the clock) are injected.
+ * The one scheduler in front of the engine (Phase 17's "backpressure"): it
+ * keeps at most `capacity` frames inside the engine, sized to the worker
+ * slots, and is the only in-flight counter. Frames wait in lanes, never in a
+ * queue behind the engine:
+ *   - each stream session is a lane that holds at most its latest frame (the
+ *     session decides what it offers: see stream-service.ts);
+ *   - HTTP requests share one FIFO lane.
+ * When a slot is free the scheduler asks the next ready lane, round-robin,
+ * for a frame (pull: a lane can still supersede or drop its frame until that
+ * moment), so a fast sender or a burst of HTTP requests gets one turn per
+ * round, like every other lane. Pure: the engine call is injected.
  */
-import type { DropCause } from './session-manager';
+import { toFramewireError } from '../../errors';
+import type { FrameOutcome } from '../pipeline';
 
-export interface PendingFrame {
-  readonly index: number;
+/** Runs one frame on the engine; errors come back as values. */
+export type RunFrame = (pipelineId: string, bytes: Buffer) => Promise<FrameOutcome>;
+
+/** A frame a lane hands over, and where its outcome goes. */
+export interface LaneFrame {
+  readonly pipelineId: string;
   readonly bytes: Buffer;
-  /** Clock time the message arrived, ms. */
-  readonly receivedAt: number;
+  done(outcome: FrameOutcome): void;
 }
 
-export interface SchedulerHooks<S> {
-  /** True when the engine can take one more frame right now. */
-  hasCapacity(): boolean;
-  /** Runs the frame and answers it; must not reject. */
-  run(session: S, frame: PendingFrame): Promise<void>;
-  /** Answers the frame as dropped. */
-  drop(session: S, frame: PendingFrame, cause: DropCause): void;
-  /** Whether a frame received at `receivedAt` is too old to run. */
-  isStale(session: S, receivedAt: number): boolean;
+/** Something that has frames to run: asked only when a slot is free and only after it called `wake`. */
+export interface Lane {
+  /** The frame to run now, or undefined (nothing worth running: the lane wakes the scheduler again later). */
+  take(): LaneFrame | undefined;
 }
 
-interface Lane {
-  waiting: PendingFrame | undefined;
-  inFlight: boolean;
-  closed: boolean;
-  /** Settles when the in-flight frame (if any) is answered. */
-  idle: Promise<void>;
-  /** Resolved, and cleared, once nothing is in flight or waiting. */
-  drainWaiters: (() => void)[];
+interface Request {
+  readonly pipelineId: string;
+  readonly bytes: Buffer;
+  readonly resolve: (outcome: FrameOutcome) => void;
 }
 
-export class FrameScheduler<S> {
-  private readonly lanes = new Map<S, Lane>();
-  /** Sessions with a waiting frame and nothing in flight, in turn order. */
-  private readonly ready: S[] = [];
-  private inFlightCount = 0;
+export class FrameScheduler {
+  /** Lanes with a frame to offer, in turn order (a Set keeps insertion order; a lane is in it once). */
+  private readonly ready = new Set<Lane>();
+  private running = 0;
+  private pumping = false;
+  private readonly requests: Request[] = [];
+  private readonly requestLane: Lane = {
+    take: () => {
+      const request = this.requests.shift();
+      if (!request) return undefined;
+      if (this.requests.length > 0) this.ready.add(this.requestLane); // its next turn comes after the others'
+      return { pipelineId: request.pipelineId, bytes: request.bytes, done: request.resolve };
+    },
+  };
 
-  constructor(private readonly hooks: SchedulerHooks<S>) {}
-
-  addSession(session: S): void {
-    this.lanes.set(session, { waiting: undefined, inFlight: false, closed: false, idle: Promise.resolve(), drainWaiters: [] });
+  /**
+   * @param capacity frames inside the engine at once: the worker slots. More would only queue inside the
+   *   engine, where a frame can no longer be superseded and only ages.
+   */
+  constructor(
+    readonly capacity: number,
+    private readonly runFrame: RunFrame,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
 
-  /** Accepts a validated frame for the session; supersedes its waiting frame. */
-  offer(session: S, frame: PendingFrame): void {
-    const lane = this.lanes.get(session);
-    if (!lane || lane.closed) return;
-    const previous = lane.waiting;
-    lane.waiting = frame;
-    if (previous) this.hooks.drop(session, previous, 'superseded');
-    else if (!lane.inFlight) this.ready.push(session);
+  /** The lane has a frame to offer: it gets a turn (once, however often it calls). */
+  wake(lane: Lane): void {
+    this.ready.add(lane);
     this.pump();
   }
 
-  /** Dispatches waiting frames, one session at a time in turn, while the engine has capacity. */
-  pump(): void {
-    while (this.ready.length > 0 && this.hooks.hasCapacity()) {
-      const session = this.ready.shift() as S;
-      const lane = this.lanes.get(session);
-      const frame = lane?.waiting;
-      if (!lane || !frame || lane.inFlight) continue;
-      lane.waiting = undefined;
-      if (this.hooks.isStale(session, frame.receivedAt)) {
-        this.hooks.drop(session, frame, 'stale');
-        this.settleDrain(lane);
-        continue;
-      }
-      lane.inFlight = true;
-      this.inFlightCount += 1;
-      lane.idle = this.hooks.run(session, frame).finally(() => {
-        lane.inFlight = false;
-        this.inFlightCount -= 1;
-        if (lane.waiting && !lane.closed) this.ready.push(session);
-        this.settleDrain(lane);
-        this.pump();
-      });
-    }
+  /** Forgets a lane's turn (a closed session). */
+  remove(lane: Lane): void {
+    this.ready.delete(lane);
   }
 
-  /**
-   * Resolves once the session has nothing in flight and nothing waiting: its
-   * accepted frames all answered the normal way. The caller stops offering
-   * frames first (a session closing on a bad input still answers the frames
-   * it accepted before it).
-   */
-  drain(session: S): Promise<void> {
-    const lane = this.lanes.get(session);
-    if (!lane || (!lane.inFlight && !lane.waiting)) return Promise.resolve();
-    return new Promise((resolve) => lane.drainWaiters.push(resolve));
-  }
-
-  private settleDrain(lane: Lane): void {
-    if (lane.inFlight || lane.waiting) return;
-    for (const resolve of lane.drainWaiters.splice(0)) resolve();
-  }
-
-  /**
-   * Closes the session's lane: its waiting frame is dropped with `cause` (or
-   * silently discarded when `cause` is undefined, e.g. the peer is gone).
-   * Resolves when its in-flight frame, if any, has been answered.
-   */
-  closeSession(session: S, cause?: DropCause): Promise<void> {
-    const lane = this.lanes.get(session);
-    if (!lane) return Promise.resolve();
-    lane.closed = true;
-    const waiting = lane.waiting;
-    lane.waiting = undefined;
-    if (waiting && cause) this.hooks.drop(session, waiting, cause);
-    this.settleDrain(lane);
-    return lane.idle.then(() => {
-      this.lanes.delete(session);
+  /** An HTTP request: waits its turn in the shared FIFO lane, then runs. Never rejects. */
+  request(pipelineId: string, bytes: Buffer): Promise<FrameOutcome> {
+    return new Promise((resolve) => {
+      this.requests.push({ pipelineId, bytes, resolve });
+      this.wake(this.requestLane);
     });
   }
 
-  /** Frames in the engine on behalf of streaming sessions. */
+  /** Frames inside the engine now. */
   get inFlight(): number {
-    return this.inFlightCount;
+    return this.running;
   }
 
-  /** Frames waiting for their turn, one at most per session. */
-  get waiting(): number {
-    let count = 0;
-    for (const lane of this.lanes.values()) if (lane.waiting) count += 1;
-    return count;
+  /** HTTP requests waiting for their turn (stream frames wait in their session: see StreamService.waiting). */
+  get queuedRequests(): number {
+    return this.requests.length;
   }
 
-  get sessions(): number {
-    return this.lanes.size;
+  private pump(): void {
+    if (this.pumping) return; // a lane woke from inside take() or done(): the loop below sees it
+    this.pumping = true;
+    try {
+      while (this.running < this.capacity && this.ready.size > 0) {
+        const lane = this.ready.values().next().value as Lane;
+        this.ready.delete(lane);
+        const frame = lane.take();
+        if (frame) this.start(frame);
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private start(frame: LaneFrame): void {
+    this.running += 1;
+    const finish = (outcome: FrameOutcome): void => {
+      this.running -= 1;
+      // Refill the slot before delivering: the answer's send must not delay the next frame.
+      this.pump();
+      frame.done(outcome);
+    };
+    // runFrame returns errors as values; a rejection is a fault of ours, answered as internal_error.
+    this.runFrame(frame.pipelineId, frame.bytes).then(finish, (err: unknown) => finish(toFramewireError(err)));
   }
 }

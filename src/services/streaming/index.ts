@@ -1,3 +1,4 @@
 export { validateFrame, readJpegHeader, type FrameLimits, type FrameHeader } from './frame-validator';
-export { SessionManager, StreamSession, type Clock, type DropCause, type BackpressureState, type SessionPolicy, type SlowDownWarning } from './session-manager';
-export { FrameScheduler, type PendingFrame, type SchedulerHooks } from './backpressure';
+export { StreamSession, type Clock, type DropCause, type BackpressureState, type PendingFrame, type SessionPolicy, type SessionState, type SlowDownWarning } from './session-manager';
+export { FrameScheduler, type Lane, type LaneFrame, type RunFrame } from './backpressure';
+export { StreamService, type PipelineCatalog, type SessionOutput, type StreamAnswer, type StreamServiceDeps } from './stream-service';

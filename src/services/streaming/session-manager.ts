@@ -1,8 +1,11 @@
 /**
- * Per-connection streaming state and the slow-down policy. Pure TypeScript:
- * no addon, no sockets, time from an injected clock, so it is unit-tested alone.
+ * Phase 17's session manager, per session: a stream's state in one object
+ * (its counters, its waiting and in-flight frame, its lifecycle, its
+ * slow-down policy). StreamService (stream-service.ts) owns the sessions and
+ * is the only code that changes them. Pure TypeScript: no addon, no sockets,
+ * time from an injected clock, so the policy is unit-tested alone.
  */
-import { randomUUID } from 'node:crypto';
+import type { FramewireError } from '../../errors';
 
 /** Milliseconds from a monotonic source (performance.now in production). */
 export type Clock = () => number;
@@ -26,24 +29,58 @@ export interface SlowDownWarning {
   readonly suggested_fps: number;
 }
 
-interface Outcome {
-  readonly dropped: boolean;
-  readonly at: number;
+/** A validated frame waiting for its turn. */
+export interface PendingFrame {
+  readonly index: number;
+  readonly bytes: Buffer;
+  /** Clock time the message arrived, ms. */
+  readonly receivedAt: number;
+}
+
+/**
+ * open: reading frames. closing: no new frames; the accepted ones are being
+ * answered, then the session ends. ended: the end was sent (or the peer is
+ * gone); only an in-flight frame may still finish, unseen.
+ */
+export type SessionState = 'open' | 'closing' | 'ended';
+
+/** Why and how a closing session ends, once its accepted frames are answered. */
+export interface SessionEnd {
+  /** WebSocket close code. */
+  readonly code: number;
+  readonly reason: string;
+  /** The error sent as the last message, if the session ends on one. */
+  readonly error?: FramewireError;
+  /** The frame that caused it, when one did. */
+  readonly frameIndex?: number;
 }
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 export class StreamSession {
+  state: SessionState = 'open';
+  /** Set when the session starts closing; sent once nothing is in flight or waiting. */
+  end: SessionEnd | undefined;
+  /** The latest accepted frame not yet started (latest frame wins). */
+  waiting: PendingFrame | undefined;
+  /** A frame is inside the engine. At most one per session. */
+  inFlight = false;
+
   /** Index the next binary message gets: 0-based, counting every frame received. */
-  frameIndex = 0;
+  private nextIndex = 0;
   readonly droppedFrames: Record<DropCause, number> = { superseded: 0, stale: 0, shutdown: 0 };
   processedFrames = 0;
   failedFrames = 0;
-  lastProcessedTs: number | undefined;
-  private readonly outcomes: Outcome[] = [];
-  private readonly processingTimes: number[] = [];
-  private lastSlowDownAt = -Infinity;
   readonly startedAt: number;
+
+  // The slow-down window: the last `slowDownWindow` outcomes in a ring, with running counts.
+  private readonly outcomeDropped: boolean[] = [];
+  private readonly outcomeAt: number[] = [];
+  private outcomeNext = 0;
+  private droppedInWindow = 0;
+  private readonly processingTimes: number[] = [];
+  private processingSum = 0;
+  private lastSlowDownAt = -Infinity;
 
   constructor(
     readonly sessionId: string,
@@ -55,16 +92,21 @@ export class StreamSession {
   }
 
   /** Assigns the next frame index to a frame just received. */
-  incrementFrame(): number {
-    return this.frameIndex++;
+  nextFrameIndex(): number {
+    return this.nextIndex++;
   }
 
   get receivedFrames(): number {
-    return this.frameIndex;
+    return this.nextIndex;
   }
 
   get totalDropped(): number {
     return this.droppedFrames.superseded + this.droppedFrames.stale + this.droppedFrames.shutdown;
+  }
+
+  /** Nothing waiting and nothing in flight: every accepted frame is answered. */
+  get idle(): boolean {
+    return !this.inFlight && this.waiting === undefined;
   }
 
   markDrop(cause: DropCause): void {
@@ -72,12 +114,12 @@ export class StreamSession {
     this.record(true);
   }
 
-  /** A frame the engine answered with a result. */
-  recordProcessingTime(ms: number): void {
+  /** A frame the engine answered with a result, after `ms` of engine time. */
+  markProcessed(ms: number): void {
     this.processedFrames += 1;
-    this.lastProcessedTs = this.clock();
     this.processingTimes.push(ms);
-    if (this.processingTimes.length > this.policy.slowDownWindow) this.processingTimes.shift();
+    this.processingSum += ms;
+    if (this.processingTimes.length > this.policy.slowDownWindow) this.processingSum -= this.processingTimes.shift() as number;
     this.record(false);
   }
 
@@ -88,25 +130,24 @@ export class StreamSession {
   }
 
   /** True when a frame received at `receivedAt` is too old to be worth running now. */
-  shouldDropFrame(receivedAt: number): boolean {
+  isStale(receivedAt: number): boolean {
     return this.clock() - receivedAt > this.policy.maxFrameAgeMs;
   }
 
   /** Dropped share of the last `slowDownWindow` outcomes (0 with none yet). */
   dropRate(): number {
-    if (this.outcomes.length === 0) return 0;
-    return this.outcomes.filter((o) => o.dropped).length / this.outcomes.length;
+    const n = this.outcomeDropped.length;
+    return n === 0 ? 0 : this.droppedInWindow / n;
   }
 
   /** Mean engine time of the recent processed frames, ms. */
   meanProcessingMs(): number {
-    if (this.processingTimes.length === 0) return 0;
-    return this.processingTimes.reduce((a, b) => a + b, 0) / this.processingTimes.length;
+    return this.processingTimes.length === 0 ? 0 : this.processingSum / this.processingTimes.length;
   }
 
   get backpressureState(): BackpressureState {
-    if (this.windowFull() && this.dropRate() > this.policy.slowDownDropRate) return 'slow_down';
-    return this.outcomes.some((o) => o.dropped) ? 'dropping' : 'normal';
+    if (this.outcomeDropped.length >= this.policy.slowDownWindow && this.dropRate() > this.policy.slowDownDropRate) return 'slow_down';
+    return this.droppedInWindow > 0 ? 'dropping' : 'normal';
   }
 
   /**
@@ -131,54 +172,33 @@ export class StreamSession {
    * the window's time span meaningless, so the span is not used.
    */
   completionRate(): number | undefined {
-    const completions = this.outcomes.filter((o) => !o.dropped);
+    const completions: number[] = [];
+    const n = this.outcomeDropped.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.outcomeNext + k) % n; // oldest first
+      if (!this.outcomeDropped[i]) completions.push(this.outcomeAt[i]);
+    }
     const mean = this.meanProcessingMs();
     const ceiling = mean > 0 ? 1000 / mean : Infinity;
     if (completions.length >= 2) {
-      const spanMs = completions[completions.length - 1].at - completions[0].at;
+      const spanMs = completions[completions.length - 1] - completions[0];
       if (spanMs > 0) return Math.min(ceiling, ((completions.length - 1) * 1000) / spanMs);
     }
     return completions.length > 0 && Number.isFinite(ceiling) ? ceiling : undefined;
   }
 
-  private windowFull(): boolean {
-    return this.outcomes.length >= this.policy.slowDownWindow;
-  }
-
   private record(dropped: boolean): void {
-    this.outcomes.push({ dropped, at: this.clock() });
-    if (this.outcomes.length > this.policy.slowDownWindow) this.outcomes.shift();
-  }
-}
-
-/** Owns the live sessions: creation with a UUIDv4, lookup, removal, count. */
-export class SessionManager {
-  private readonly sessions = new Map<string, StreamSession>();
-
-  constructor(
-    private readonly clock: Clock,
-    readonly policy: SessionPolicy,
-  ) {}
-
-  create(pipelineId: string, sessionId: string = randomUUID()): StreamSession {
-    const session = new StreamSession(sessionId, pipelineId, this.clock, this.policy);
-    this.sessions.set(sessionId, session);
-    return session;
-  }
-
-  get(sessionId: string): StreamSession | undefined {
-    return this.sessions.get(sessionId);
-  }
-
-  destroy(sessionId: string): boolean {
-    return this.sessions.delete(sessionId);
-  }
-
-  get count(): number {
-    return this.sessions.size;
-  }
-
-  all(): StreamSession[] {
-    return [...this.sessions.values()];
+    const at = this.clock();
+    if (this.outcomeDropped.length < this.policy.slowDownWindow) {
+      this.outcomeDropped.push(dropped);
+      this.outcomeAt.push(at);
+      this.outcomeNext = this.outcomeDropped.length % this.policy.slowDownWindow;
+    } else {
+      if (this.outcomeDropped[this.outcomeNext]) this.droppedInWindow -= 1;
+      this.outcomeDropped[this.outcomeNext] = dropped;
+      this.outcomeAt[this.outcomeNext] = at;
+      this.outcomeNext = (this.outcomeNext + 1) % this.policy.slowDownWindow;
+    }
+    if (dropped) this.droppedInWindow += 1;
   }
 }
