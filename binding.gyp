@@ -10,6 +10,7 @@
         "native/frame_completions.cc",
         "native/core/jpeg_header.cc",
         "native/core/frame_decoder.cc",
+        "native/core/jpeg_decoder.cc",
         "native/core/nms.cc",
         "native/core/darknet_yolo.cc",
         "native/core/yolox.cc",
@@ -27,6 +28,7 @@
         "-lopencv_imgproc",
         "-lopencv_imgcodecs",
         "-lopencv_dnn",
+        "-ljpeg",
         "-lopencv_objdetect"
       ],
       "defines": [

@@ -13,7 +13,7 @@ case "$mode" in server|test) ;; *) echo "usage: scripts/setup.sh [server|test]" 
 say() { printf '\n==> %s\n' "$*"; }
 
 # --- system packages -------------------------------------------------------
-apt_packages=(libopencv-dev opencv-data pkg-config g++ make python3)
+apt_packages=(libopencv-dev opencv-data libjpeg-dev pkg-config g++ make python3)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -72,6 +72,9 @@ void Engine::LoadSlot(size_t slot_index) {
   const std::vector<int> no_filter;
   const DetectOptions warmup_options{0.99f, 0.45f, &no_filter};
   SlotModels& slot = slots_[slot_index];
+  JpegDecoderLimits decode_limits;
+  decode_limits.max_pixels = spec_.max_pixels;
+  slot.decoder = std::make_unique<JpegDecoder>(decode_limits);
   slot.objects.resize(spec_.models.size());
   slot.faces.resize(spec_.models.size());
   for (size_t i = 0; i < spec_.models.size(); ++i) {
@@ -228,7 +231,7 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
   Stopwatch stage;
   // A need larger than any frame disables scaled decode.
   if (!spec_.scaled_decode) need = cv::Size(INT32_MAX / 4, INT32_MAX / 4);
-  DecodedFrame frame = DecodeFrame(data, size, spec_.max_pixels, need.width, need.height);
+  DecodedFrame frame = DecodeFrame(*models.decoder, data, size, spec_.max_pixels, need.width, need.height);
   result.width = frame.original_width;
   result.height = frame.original_height;
   result.timings.decode_ms = stage.Lap();

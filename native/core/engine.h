@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "errors.h"
+#include "jpeg_decoder.h"
 #include "models.h"
 #include "types.h"
 
@@ -92,6 +93,7 @@ class Engine {
     // Indexed like spec_.models; exactly one of the two is set per model.
     std::vector<std::unique_ptr<ObjectDetector>> objects;
     std::vector<std::unique_ptr<FaceDetector>> faces;
+    std::unique_ptr<JpegDecoder> decoder;  // the slot's own: it reuses its output buffer frame after frame
   };
   struct Queued {
     FrameJob* job;
