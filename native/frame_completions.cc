@@ -3,11 +3,22 @@
 namespace framewire {
 
 FrameCompletions::FrameCompletions(Napi::Env env)
-    : tsfn_(decltype(tsfn_)::New(env, "framewire:frame", /*maxQueueSize=*/0, /*initialThreadCount=*/1, this)) {
+    // The finalizer's own reference to lifetime_ is released by TsfnFinalized.
+    : tsfn_(decltype(tsfn_)::New(env, "framewire:frame", /*maxQueueSize=*/0, /*initialThreadCount=*/1, this,
+                                 &FrameCompletions::TsfnFinalized, new LifetimeRef(lifetime_))) {
   tsfn_.Unref(env);
 }
 
-FrameCompletions::~FrameCompletions() { tsfn_.Release(); }
+FrameCompletions::~FrameCompletions() {
+  // At environment teardown Node has already closed the function: releasing it again would abort.
+  if (!lifetime_->tsfn_finalized) tsfn_.Release();
+}
+
+void FrameCompletions::TsfnFinalized(Napi::Env, LifetimeRef* lifetime, FrameCompletions*) {
+  // The FrameCompletions may be gone already: only the lifetime is ours to touch here.
+  const std::unique_ptr<LifetimeRef> owned(lifetime);
+  (*owned)->tsfn_finalized = true;
+}
 
 void FrameCompletions::Started(Napi::Env env) {
   if (in_flight_++ == 0) tsfn_.Ref(env);

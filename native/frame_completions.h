@@ -33,9 +33,19 @@ class FrameCompletions final : public FrameSink {
   void FrameDone(FrameJob* job) override;
 
  private:
+  // Who is gone first, this object or Node's thread-safe function: at
+  // environment teardown Node finalizes the function before it destroys the
+  // JS wrapper that owns us, and releasing it then would touch freed memory.
+  // Main thread only; shared with the function's finalizer.
+  struct Lifetime {
+    bool tsfn_finalized = false;
+  };
+  using LifetimeRef = std::shared_ptr<Lifetime>;
   static void Settle(Napi::Env env, Napi::Function unused, FrameCompletions* self, InferCall* call);
+  static void TsfnFinalized(Napi::Env env, LifetimeRef* lifetime, FrameCompletions* self);
   void Finished(Napi::Env env);
 
+  LifetimeRef lifetime_ = std::make_shared<Lifetime>();
   Napi::TypedThreadSafeFunction<FrameCompletions, InferCall, &FrameCompletions::Settle> tsfn_;
   size_t in_flight_ = 0;  // main thread only
 };

@@ -86,10 +86,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     port,
     ready,
     close: async () => {
-      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Leave a second of the deadline for HTTP and the process to finish.
+      // Streams first, with the listener still open: an upgrade arriving meanwhile gets a 503 server_busy
+      // answer instead of a refused connection. Leave a second of the deadline for HTTP and the process.
       await stream.shutdown(Math.max(100, config.stream.shutdownTimeoutMs - 1000));
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await httpClosed;
     },

@@ -1,7 +1,7 @@
 /** Config: defaults with units, and every invalid or contradictory value fails naming its variable. */
 import test from 'ava';
 
-import { ConfigError, loadConfig, sizeThreadPool } from '../src/config';
+import { ConfigError, loadConfig } from '../src/config';
 
 test('defaults', (t) => {
   const config = loadConfig({}, 2);
@@ -34,7 +34,6 @@ const invalid: [Record<string, string>, RegExp][] = [
   [{ FRAMEWIRE_MAX_FRAME_PIXELS: '0' }, /^FRAMEWIRE_MAX_FRAME_PIXELS: must be between/],
   [{ FRAMEWIRE_SCALED_DECODE: 'maybe' }, /^FRAMEWIRE_SCALED_DECODE: must be true or false/],
   [{ FRAMEWIRE_CORE_SHARING: 'tbb' }, /^FRAMEWIRE_CORE_SHARING: must be true or false/],
-  [{ FRAMEWIRE_WORKER_SLOTS: '4', UV_THREADPOOL_SIZE: '6' }, /^UV_THREADPOOL_SIZE: \(6\) must be at least twice FRAMEWIRE_WORKER_SLOTS \(8\)/],
 ];
 
 for (const [env, message] of invalid) {
@@ -42,12 +41,3 @@ for (const [env, message] of invalid) {
     t.throws(() => loadConfig(env, 2), { instanceOf: ConfigError, message });
   });
 }
-
-test('sizeThreadPool gives every frame the engine may hold a libuv thread, and respects an explicit size', (t) => {
-  const env: NodeJS.ProcessEnv = {};
-  sizeThreadPool(loadConfig({ FRAMEWIRE_WORKER_SLOTS: '6' }, 2), env);
-  t.is(env.UV_THREADPOOL_SIZE, '14');
-  const explicit: NodeJS.ProcessEnv = { UV_THREADPOOL_SIZE: '16' };
-  sizeThreadPool(loadConfig(explicit, 2), explicit);
-  t.is(explicit.UV_THREADPOOL_SIZE, '16');
-});

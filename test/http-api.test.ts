@@ -9,6 +9,7 @@ import { createLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';
 import { readManifest } from '../src/models/manifest';
 import { VideoFilePipelineService } from '../src/services/pipeline';
+import { FrameScheduler } from '../src/services/streaming';
 import { jpegHeaderOnly } from './helpers/jpeg-bytes';
 import { readMedia } from './helpers/media';
 import { iou, runningServer, testConfig } from './helpers/service';
@@ -80,7 +81,8 @@ for (const [name, send, status, code] of errorCases) {
 test('/readyz is 503 not_ready until the models are loaded, then 200', async (t) => {
   const config = testConfig({ FRAMEWIRE_WORKER_SLOTS: '1' });
   const service = await VideoFilePipelineService.create(config, readManifest());
-  const app = http.createServer(createApp(service, new Metrics(service.limiter), config.maxFrameBytes, createLogger('silent')));
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes) => service.runFrame(pipelineId, bytes));
+  const app = http.createServer(createApp(service, scheduler, new Metrics((id) => id), config.maxFrameBytes, createLogger('silent')));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   try {

@@ -24,7 +24,7 @@ test('a flood: every frame answered exactly once, results + dropped + failures =
   t.true(dropped.length > 0 && dropped.every((m) => m.cause === 'superseded'), JSON.stringify(dropped.slice(0, 3)));
   for (const m of dropped) t.deepEqual(Object.keys(m).sort(), ['cause', 'dropped', 'frame_index']);
   t.true(results.some((m) => m.frame_index === 59), 'the latest frame wins');
-  t.is(server.stream.scheduler.waiting, 0);
+  t.is(server.streams.waitingFrames, 0);
   client.close();
 });
 

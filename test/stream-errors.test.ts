@@ -65,6 +65,29 @@ for (const [name, bytes, detail, caughtByValidator] of invalidFrames) {
   });
 }
 
+// Serial: it runs before the other tests here, so frame 0 finds a free slot and starts at once (with both
+// slots busy, frame 1 would rightly supersede it and the decoder-fatal frame would be the only one run).
+test.serial('back to back: a good frame, a frame only the decoder refuses, a text message: one answer each, one close', async (t) => {
+  const client = await session();
+  // One TCP write: the server reads all three before the engine can answer the first.
+  const socket = (client.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+  socket.cork();
+  client.send(smallFrame());
+  client.send(jpegMarkersRandomBody(2048));
+  client.ws.send('hello');
+  socket.uncork();
+  const { code } = await client.closed;
+  t.is(code, 1003, 'the text message ends the session');
+  const answers = client.answers();
+  t.deepEqual(answers.map((m) => m.frame_index), [0, 1], 'each accepted frame answered exactly once');
+  t.true(isResult(answers[0]), JSON.stringify(answers[0]));
+  t.like(answers[1], { error: 'invalid_frame' });
+  t.regex(answers[1].detail as string, /decoder rejected/);
+  const last = client.messages[client.messages.length - 1];
+  t.deepEqual(last, { error: 'invalid_message', detail: last.detail }, 'the end names the text message, no frame');
+  t.is(client.messages.filter((m) => m.error === 'invalid_message').length, 1);
+});
+
 test('a frame over the limit is frame_too_large, close 1009', async (t) => {
   const client = await session();
   const [big] = vtestFrames(1); // ~110 KB: over 64 KiB, under twice it
@@ -99,7 +122,8 @@ test('an unexpected server fault is internal_error, close 1011', async (t) => {
   // the engine is simply not reached), which must not leak into the other tests here.
   const faulty = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
   t.teardown(() => faulty.close());
-  faulty.service.runOnFrame = async () => {
+  // runFrame answers errors as values; a rejection is a fault of ours (the scheduler turns it into internal_error).
+  faulty.service.runFrame = async () => {
     throw new TypeError('injected fault');
   };
   const client = await StreamClient.session(`${faulty.wsUrl}?pipeline_id=detect`);

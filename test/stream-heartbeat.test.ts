@@ -16,8 +16,9 @@ test('a peer missing two pongs is terminated; one that answers stays', async (t)
   t.is(code, 1006, 'terminated: no close frame');
   t.true(pings >= 2);
   await new Promise((r) => setTimeout(r, 100));
-  t.is(server.stream.activeSessions, 1, 'the silent session is cleaned up, the live one kept');
-  t.is(server.stream.sessions.count, 1);
+  t.is(server.streams.activeSessions, 1, 'the silent session is cleaned up, the live one kept');
+  const gauge = await server.metrics.sessionsActive.get();
+  t.is(gauge.values.find((v) => v.labels.pipeline_id === 'detect')?.value, 1, 'and the sessions gauge follows');
   t.is(alive.ws.readyState, alive.ws.OPEN);
   alive.close();
 });

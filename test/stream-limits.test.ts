@@ -23,7 +23,7 @@ test.serial('no token: HTTP 401 before any WebSocket exists', async (t) => {
   t.is((error as Error & { status: number }).status, 401);
   const wrong = await t.throwsAsync(StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`, { headers: { Authorization: 'Bearer nope' } }));
   t.is((wrong as Error & { status: number }).status, 401);
-  t.is(server.stream.activeSessions, 0);
+  t.is(server.streams.activeSessions, 0);
 });
 
 test.serial('the token works as a Bearer header or as ?token=', async (t) => {

@@ -5,10 +5,30 @@ import { vtestFrames } from './helpers/frames';
 import { runningServer } from './helpers/service';
 import { isDropped, isResult, StreamClient } from './helpers/stream-client';
 
-function metric(text: string, name: string, labels: Record<string, string>): number {
+function find(text: string, name: string, labels: Record<string, string>): string | undefined {
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
-  return line ? Number(line.split(' ').pop()) : 0;
+  return text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+}
+
+/** A series' value. Throws when the series does not exist: a renamed metric or label must fail, not read 0. */
+function metric(text: string, name: string, labels: Record<string, string>): number {
+  const line = find(text, name, labels);
+  if (line === undefined) throw new Error(`no series ${name}${JSON.stringify(labels)} in /metrics`);
+  return Number(line.split(' ').pop());
+}
+
+/**
+ * For a series that only exists once something happened (a labelled counter is created by its first
+ * increment): 0 when it does not exist, but its metric family must.
+ */
+function metricOrZero(text: string, name: string, labels: Record<string, string>): number {
+  if (!new RegExp(`^# TYPE ${name} `, 'm').test(text)) throw new Error(`no metric ${name} in /metrics`);
+  return find(text, name, labels) === undefined ? 0 : metric(text, name, labels);
+}
+
+/** Every series carrying a pipeline_id label, as `name{labels}`. */
+function pipelineSeries(text: string): string[] {
+  return text.split('\n').filter((l) => !l.startsWith('#') && l.includes('pipeline_id=')).map((l) => l.slice(0, l.lastIndexOf(' ')));
 }
 
 test('stream counters, histograms and gauges match a known sequence', async (t) => {
@@ -34,14 +54,35 @@ test('stream counters, histograms and gauges match a known sequence', async (t) 
   t.is(metric(text, 'framewire_stream_frames_received_total', p), 33);
   t.is(metric(text, 'framewire_stream_frames_processed_total', p), results);
   t.is(metric(text, 'framewire_stream_frames_dropped_total', { ...p, cause: 'superseded' }), superseded);
-  t.is(metric(text, 'framewire_stream_frames_dropped_total', { ...p, cause: 'stale' }), stale);
+  t.is(metricOrZero(text, 'framewire_stream_frames_dropped_total', { ...p, cause: 'stale' }), stale);
   t.is(results + superseded + stale, 33);
   t.is(metric(text, 'framewire_stream_frames_rejected_total', { ...p, error: 'invalid_message' }), 1);
   t.is(metric(text, 'framewire_stream_queue_wait_seconds_count', p), results);
   t.is(metric(text, 'framewire_frame_inference_seconds_count', p), results);
   t.is(metric(text, 'framewire_frame_total_seconds_count', p), results);
-  t.is(metric(text, 'framewire_stream_slowdown_warnings_total', p), client.messages.filter((m) => m.warning === 'slow_down').length);
+  t.is(metricOrZero(text, 'framewire_stream_slowdown_warnings_total', p), client.messages.filter((m) => m.warning === 'slow_down').length);
   t.regex(text, /^framewire_inference_in_flight 0$/m);
   t.regex(text, /^framewire_worker_slots 2$/m);
   t.false(text.includes('session_id'));
+});
+
+test('a pipeline_id that is not configured is counted as "unknown": 50 bogus ids add no series', async (t) => {
+  const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
+  t.teardown(() => server.close());
+  const refused = async (pipelineId: string): Promise<void> => {
+    const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=${pipelineId}`);
+    t.is((await client.closed).code, 1008);
+    t.is(client.messages[0].error, 'invalid_pipeline');
+  };
+  await refused('nope');
+  const before = await (await fetch(`${server.url}/metrics`)).text();
+  const rejected = { pipeline_id: 'unknown', error: 'invalid_pipeline' };
+  t.is(metric(before, 'framewire_stream_frames_rejected_total', rejected), 1);
+  t.false(before.includes('nope'));
+
+  for (let i = 0; i < 50; i++) await refused(`bogus_${i}_${'x'.repeat(i)}`);
+  const after = await (await fetch(`${server.url}/metrics`)).text();
+  t.is(metric(after, 'framewire_stream_frames_rejected_total', rejected), 51);
+  t.deepEqual(pipelineSeries(after), pipelineSeries(before), 'bounded cardinality: the same series, only their values moved');
+  t.false(after.includes('bogus'));
 });

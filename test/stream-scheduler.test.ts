@@ -1,115 +1,238 @@
-/** FrameScheduler alone: one in flight and one waiting per session, supersede, stale, round-robin, drain. */
+/** FrameScheduler alone: capacity, pull, round-robin lanes, the HTTP FIFO lane, counters, faults, refill before done. */
 import test from 'ava';
 
-import { FrameScheduler, type DropCause, type PendingFrame } from '../src/services/streaming';
+import { FramewireError } from '../src/errors';
+import type { FrameAnswer, FrameOutcome } from '../src/services/pipeline';
+import { FrameScheduler, type Lane } from '../src/services/streaming';
 
-interface Deferred {
-  resolve: () => void;
-  promise: Promise<void>;
+const answer = (label: string): FrameAnswer => ({ json: JSON.stringify({ label }), decodeMs: 1, inferenceMs: 2, totalMs: 3 });
+const describe = (outcome: FrameOutcome): string => (outcome instanceof FramewireError ? outcome.code : (JSON.parse(outcome.json) as { label: string }).label);
+/** Lets every settled promise run its callbacks. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+interface Call {
+  readonly label: string;
+  resolve(outcome: FrameOutcome): void;
+  reject(err: unknown): void;
 }
 
-function harness(slots: number, maxAgeMs = 1000) {
-  let now = 0;
-  let running = 0;
+/**
+ * A scheduler over a fake engine: each runFrame call waits until the test finishes it. Frames are labelled
+ * by their bytes ("A#0"); `log` records, in order, every take, run and done.
+ */
+function harness(capacity: number) {
   const log: string[] = [];
-  const gates: Deferred[] = [];
-  const scheduler = new FrameScheduler<string>(
-    {
-      hasCapacity: () => running < slots,
-      run: (session, frame) => {
-        running += 1;
-        log.push(`run ${session}#${frame.index}`);
-        let resolve!: () => void;
-        const promise = new Promise<void>((r) => (resolve = r)).then(() => {
-          running -= 1;
-        });
-        gates.push({ resolve, promise });
-        return promise;
-      },
-      drop: (session, frame, cause: DropCause) => log.push(`drop ${session}#${frame.index} ${cause}`),
-      isStale: (_s, receivedAt) => now - receivedAt > maxAgeMs,
-    },
-  );
-  const frame = (index: number): PendingFrame => ({ index, bytes: Buffer.alloc(0), receivedAt: now });
-  const finish = async (i: number) => {
-    gates[i].resolve();
-    await gates[i].promise;
-    await new Promise((r) => setImmediate(r));
+  const calls: Call[] = [];
+  let running = 0;
+  let maxRunning = 0;
+  const scheduler = new FrameScheduler(capacity, (_pipelineId, bytes) => {
+    const label = bytes.toString();
+    running += 1;
+    maxRunning = Math.max(maxRunning, running);
+    log.push(`run ${label}`);
+    return new Promise<FrameOutcome>((resolve, reject) => calls.push({ label, resolve, reject })).finally(() => (running -= 1));
+  });
+  const call = (label: string): Call => {
+    const found = calls.find((c) => c.label === label);
+    if (!found) throw new Error(`${label} is not running; log: ${log.join(', ')}`);
+    return found;
   };
-  return { scheduler, log, frame, finish, advance: (ms: number) => (now += ms) };
+  /** Answers a running frame with a result and lets its callbacks run. */
+  const finish = async (label: string): Promise<void> => {
+    call(label).resolve(answer(label));
+    await settle();
+  };
+
+  /**
+   * A stream-like lane: frames `name#0..count-1`, at most one in flight, wakes again when its frame is done
+   * (as StreamService's session lanes do). `rewakeOnTake` makes it a lane that is ready again at once.
+   */
+  const lane = (name: string, count: number, options: { rewakeOnTake?: boolean } = {}) => {
+    let next = 0;
+    const self: Lane & { offered: number } = {
+      offered: count,
+      take: () => {
+        log.push(`take ${name}`);
+        if (next >= self.offered) return undefined;
+        const label = `${name}#${next++}`;
+        if (options.rewakeOnTake && next < self.offered) scheduler.wake(self);
+        return {
+          pipelineId: name,
+          bytes: Buffer.from(label),
+          done: (outcome) => {
+            log.push(`done ${label} ${describe(outcome)}`);
+            if (!options.rewakeOnTake && next < self.offered) scheduler.wake(self);
+          },
+        };
+      },
+    };
+    return self;
+  };
+  const request = (label: string): Promise<FrameOutcome> => scheduler.request('http', Buffer.from(label));
+  const runs = (): string[] => log.filter((l) => l.startsWith('run ')).map((l) => l.slice(4));
+  return { scheduler, log, calls, call, finish, lane, request, runs, maxRunning: () => maxRunning };
 }
 
-test('the latest frame wins: one in flight, one waiting, the rest superseded', async (t) => {
-  const { scheduler, log, frame, finish } = harness(1);
-  scheduler.addSession('a');
-  for (let i = 0; i < 5; i++) scheduler.offer('a', frame(i));
-  t.deepEqual(log, ['run a#0', 'drop a#1 superseded', 'drop a#2 superseded', 'drop a#3 superseded']);
-  t.is(scheduler.inFlight, 1);
-  t.is(scheduler.waiting, 1);
-  await finish(0);
-  t.deepEqual(log.slice(4), ['run a#4']);
-  t.is(scheduler.waiting, 0);
+test('capacity must be a positive integer', (t) => {
+  for (const bad of [0, -1, 1.5, Number.NaN]) t.throws(() => new FrameScheduler(bad, async () => answer('x')), { instanceOf: RangeError });
+  t.is(new FrameScheduler(3, async () => answer('x')).capacity, 3);
 });
 
-test('sessions take turns: a fast sender cannot starve the others', async (t) => {
-  const { scheduler, log, frame, finish } = harness(1);
-  for (const s of ['fast', 'slow']) scheduler.addSession(s);
-  scheduler.offer('fast', frame(0));
-  scheduler.offer('fast', frame(1));
-  scheduler.offer('slow', frame(0));
-  await finish(0); // fast#0 done: slow#0 has waited longer than fast#1
-  scheduler.offer('fast', frame(2)); // supersedes fast#1
-  await finish(1);
-  await finish(2);
-  t.deepEqual(log, ['run fast#0', 'run slow#0', 'drop fast#1 superseded', 'run fast#2']);
-});
-
-test('a waiting frame older than the limit when its turn comes is dropped as stale', async (t) => {
-  const { scheduler, log, frame, finish, advance } = harness(1, 1000);
-  scheduler.addSession('a');
-  scheduler.offer('a', frame(0));
-  scheduler.offer('a', frame(1));
-  advance(1001);
-  await finish(0);
-  t.deepEqual(log, ['run a#0', 'drop a#1 stale']);
-});
-
-test('closeSession drops the waiting frame with the cause and resolves after the in-flight one', async (t) => {
-  const { scheduler, log, frame, finish } = harness(1);
-  scheduler.addSession('a');
-  scheduler.offer('a', frame(0));
-  scheduler.offer('a', frame(1));
-  let closed = false;
-  const closing = scheduler.closeSession('a', 'shutdown').then(() => (closed = true));
-  t.deepEqual(log, ['run a#0', 'drop a#1 shutdown']);
-  await new Promise((r) => setImmediate(r));
-  t.false(closed, 'still in flight');
-  await finish(0);
-  await closing;
-  t.is(scheduler.sessions, 0);
-  scheduler.offer('a', frame(2));
-  t.is(log.length, 2, 'a closed session takes no frames');
-});
-
-test('drain resolves once the accepted frames are all answered, without dropping them', async (t) => {
-  const { scheduler, log, frame, finish } = harness(1);
-  scheduler.addSession('a');
-  scheduler.offer('a', frame(0));
-  scheduler.offer('a', frame(1));
-  let drained = false;
-  const draining = scheduler.drain('a').then(() => (drained = true));
-  await finish(0);
-  t.false(drained, 'frame 1 now in flight');
-  await finish(1);
-  await draining;
-  t.deepEqual(log, ['run a#0', 'run a#1']);
-});
-
-test('two slots run two sessions at once', (t) => {
-  const { scheduler, log, frame } = harness(2);
-  for (const s of ['a', 'b', 'c']) scheduler.addSession(s);
-  for (const s of ['a', 'b', 'c']) scheduler.offer(s, frame(0));
-  t.deepEqual(log, ['run a#0', 'run b#0']);
+test('never more than capacity frames run; a finished frame frees its slot for the next lane', async (t) => {
+  const { scheduler, lane, finish, runs, maxRunning } = harness(2);
+  const lanes = ['A', 'B', 'C', 'D'].map((n) => lane(n, 2));
+  for (const l of lanes) scheduler.wake(l);
+  t.deepEqual(runs(), ['A#0', 'B#0']);
   t.is(scheduler.inFlight, 2);
-  t.is(scheduler.waiting, 1);
+  await finish('A#0');
+  t.deepEqual(runs(), ['A#0', 'B#0', 'C#0']);
+  t.is(scheduler.inFlight, 2);
+  for (const label of ['B#0', 'C#0', 'D#0', 'A#1', 'B#1', 'C#1', 'D#1']) await finish(label);
+  t.is(runs().length, 8);
+  t.is(maxRunning(), 2);
+  t.is(scheduler.inFlight, 0);
+});
+
+test('lanes take turns round-robin: a lane that is ready again goes to the back', async (t) => {
+  const { scheduler, lane, finish, runs } = harness(1);
+  for (const n of ['A', 'B', 'C']) scheduler.wake(lane(n, 3));
+  for (const label of ['A#0', 'B#0', 'C#0', 'A#1', 'B#1', 'C#1', 'A#2', 'B#2']) await finish(label);
+  t.deepEqual(runs(), ['A#0', 'B#0', 'C#0', 'A#1', 'B#1', 'C#1', 'A#2', 'B#2', 'C#2']);
+});
+
+test('pull: a lane is asked for its frame only when a slot is free, once however often it woke', async (t) => {
+  const { scheduler, log, lane, finish } = harness(1);
+  const a = lane('A', 1);
+  const b = lane('B', 1);
+  scheduler.wake(a);
+  scheduler.wake(b);
+  scheduler.wake(b);
+  scheduler.wake(b);
+  t.deepEqual(log, ['take A', 'run A#0'], 'B is not asked while the slot is busy');
+  await finish('A#0');
+  t.deepEqual(log, ['take A', 'run A#0', 'take B', 'run B#0', 'done A#0 A#0'], 'one turn for B, asked when the slot freed');
+  await finish('B#0');
+  t.is(log.filter((l) => l === 'take B').length, 1);
+});
+
+test('pull: the lane hands over what it holds at take time, so it can still supersede its frame', async (t) => {
+  const { scheduler, lane, finish, runs } = harness(1);
+  scheduler.wake(lane('A', 1));
+  const b = lane('B', 1);
+  scheduler.wake(b);
+  b.offered = 0; // B's frame went away (superseded into nothing, or dropped) before its turn
+  const c = lane('C', 1);
+  scheduler.wake(c);
+  await finish('A#0');
+  t.deepEqual(runs(), ['A#0', 'C#0'], 'B answered nothing: the free slot went to the next lane in the same pass');
+  t.is(scheduler.inFlight, 1);
+});
+
+test('remove forgets a lane\'s turn', async (t) => {
+  const { scheduler, log, lane, finish, runs } = harness(1);
+  scheduler.wake(lane('A', 1));
+  const b = lane('B', 1);
+  scheduler.wake(b);
+  scheduler.remove(b);
+  await finish('A#0');
+  t.deepEqual(runs(), ['A#0']);
+  t.false(log.includes('take B'));
+  t.is(scheduler.inFlight, 0);
+});
+
+test('HTTP requests share one FIFO lane that takes one turn per round with the stream lanes', async (t) => {
+  const { scheduler, lane, request, finish, runs } = harness(1);
+  scheduler.wake(lane('X', 1)); // holds the slot while everything else queues
+  const requests = ['r0', 'r1', 'r2', 'r3'].map((r) => request(r));
+  // Lanes that are ready again at once, so every round holds all three.
+  scheduler.wake(lane('A', 3, { rewakeOnTake: true }));
+  scheduler.wake(lane('B', 3, { rewakeOnTake: true }));
+  t.is(scheduler.queuedRequests, 4);
+  for (const label of ['X#0', 'r0', 'A#0', 'B#0', 'r1', 'A#1', 'B#1', 'r2', 'A#2', 'B#2', 'r3']) await finish(label);
+  t.deepEqual(runs(), ['X#0', 'r0', 'A#0', 'B#0', 'r1', 'A#1', 'B#1', 'r2', 'A#2', 'B#2', 'r3'], 'requests in FIFO order, one per round');
+  t.deepEqual((await Promise.all(requests)).map(describe), ['r0', 'r1', 'r2', 'r3']);
+  t.is(scheduler.queuedRequests, 0);
+});
+
+test('a burst of HTTP requests cannot starve a stream session', async (t) => {
+  const { scheduler, lane, request, call, runs } = harness(1);
+  const requests = Array.from({ length: 20 }, (_, i) => request(`r${i}`));
+  scheduler.wake(lane('S', 5)); // one frame in flight at a time, ready again once its answer is delivered
+  for (let i = 0; i < 25; i++) {
+    const running = runs()[i]; // one slot: the i-th frame to run is the one running now
+    call(running).resolve(answer(running));
+    await settle();
+  }
+  const order = runs();
+  const streamAt = order.flatMap((label, i) => (label.startsWith('S#') ? [i] : []));
+  t.deepEqual(streamAt.map((i) => order[i]), ['S#0', 'S#1', 'S#2', 'S#3', 'S#4']);
+  // The session's next turn comes once its answer is delivered, which is after the freed slot was refilled:
+  // so at most two requests run between its frames, never the whole burst.
+  const gaps = streamAt.slice(1).map((at, k) => at - streamAt[k] - 1);
+  t.true(streamAt[0] <= 2 && gaps.every((g) => g <= 2), order.join(' '));
+  t.true(streamAt[4] < 15, 'all five stream frames ran while most of the burst still waited');
+  await Promise.all(requests);
+});
+
+test('inFlight and queuedRequests count the engine and the HTTP lane; a request resolves with its outcome', async (t) => {
+  const { scheduler, request, finish, call } = harness(2);
+  t.is(scheduler.inFlight, 0);
+  t.is(scheduler.queuedRequests, 0);
+  const a = request('a');
+  const b = request('b');
+  const c = request('c');
+  t.is(scheduler.inFlight, 2);
+  t.is(scheduler.queuedRequests, 1);
+  call('b').resolve(new FramewireError('pipeline_failure', 'model broke'));
+  await settle();
+  t.is(scheduler.inFlight, 2, 'c took b\'s slot');
+  t.is(scheduler.queuedRequests, 0);
+  const failed = await b;
+  t.true(failed instanceof FramewireError);
+  t.is((failed as FramewireError).code, 'pipeline_failure', 'an error comes back as the value it was');
+  await finish('a');
+  await finish('c');
+  t.deepEqual([describe(await a), describe(await c)], ['a', 'c']);
+  t.is(scheduler.inFlight, 0);
+});
+
+test('a runFrame that rejects becomes an internal_error outcome and frees its slot', async (t) => {
+  const { scheduler, lane, log, call, request, runs } = harness(1);
+  scheduler.wake(lane('A', 1));
+  const r = request('r0');
+  call('A#0').reject(new TypeError('injected fault'));
+  await settle();
+  t.true(log.includes('done A#0 internal_error'), log.join(', '));
+  t.deepEqual(runs(), ['A#0', 'r0'], 'the slot went to the next lane');
+  call('r0').reject('not even an Error');
+  const outcome = await r; // never rejects
+  t.true(outcome instanceof FramewireError);
+  t.like(outcome as FramewireError, { code: 'internal_error', detail: 'not even an Error' });
+  t.is(scheduler.inFlight, 0);
+});
+
+test('the freed slot is refilled before the finished frame\'s done() runs', async (t) => {
+  const log: string[] = [];
+  const pending: (() => void)[] = [];
+  const scheduler = new FrameScheduler(1, (_p, bytes) => {
+    log.push(`run ${bytes.toString()}`);
+    return new Promise((resolve) => pending.push(() => resolve(answer(bytes.toString()))));
+  });
+  let inFlightInDone = -1;
+  const frame = (label: string): Lane => ({
+    take: () => ({
+      pipelineId: 'p',
+      bytes: Buffer.from(label),
+      done: () => {
+        log.push(`done ${label}`);
+        if (label === 'A') inFlightInDone = scheduler.inFlight;
+      },
+    }),
+  });
+  scheduler.wake(frame('A'));
+  scheduler.wake(frame('B'));
+  pending[0]();
+  await settle();
+  t.deepEqual(log, ['run A', 'run B', 'done A']);
+  t.is(inFlightInDone, 1, 'B was already inside the engine when A was answered');
 });

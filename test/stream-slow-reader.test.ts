@@ -9,8 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import test from 'ava';
+import type { WebSocket } from 'ws';
 
 import { loadConfig } from '../src/config';
+import { StreamSession } from '../src/services/streaming';
 import { vtestFrames } from './helpers/frames';
 import { runningServer } from './helpers/service';
 import { StreamClient } from './helpers/stream-client';
@@ -30,27 +32,36 @@ function verboseRegistry(): string {
 test('a reader that stops reading is closed 1008 client_too_slow; unsent output stays bounded', async (t) => {
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_PIPELINES: verboseRegistry() });
   t.teardown(() => server.close());
+  // The server side of the session: its state, and the socket its StreamConnection (the SessionOutput) writes to.
+  let opened: { session: StreamSession; ws: WebSocket } | undefined;
+  const open = server.streams.open.bind(server.streams);
+  server.streams.open = (pipelineId, output, remote) => {
+    const session = open(pipelineId, output, remote);
+    if (session instanceof StreamSession) opened = { session, ws: (output as unknown as { ws: WebSocket }).ws };
+    return session;
+  };
   const client = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect_everything`);
   const socket = (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
   socket.pause(); // stop reading; keep sending
 
   const frames = vtestFrames(20);
-  const conn = [...(server.stream as unknown as { connections: Set<{ isOpen: boolean; ws: { bufferedAmount: number } }> }).connections][0];
+  const conn = opened!;
+  const isOpen = (): boolean => conn.session.state === 'open' && conn.ws.readyState === conn.ws.OPEN;
   let maxBuffered = 0;
-  for (let i = 0; i < 3000 && conn.isOpen; i++) {
+  for (let i = 0; i < 3000 && isOpen(); i++) {
     client.send(frames[i % frames.length]);
     await new Promise((r) => setTimeout(r, 8));
     maxBuffered = Math.max(maxBuffered, conn.ws.bufferedAmount);
   }
-  t.false(conn.isOpen, 'the server gave up on the session');
+  t.false(isOpen(), 'the server gave up on the session');
   // The limit (1 MiB) plus at most one answer and the error: bounded.
   t.true(maxBuffered < 1024 * 1024 + 512 * 1024, `max unsent ${maxBuffered} bytes`);
 
   socket.resume(); // read the backlog, then the error and the close frame
   const { code } = await client.closed;
   t.is(code, 1008);
-  for (let i = 0; i < 50 && server.stream.activeSessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
-  t.is(server.stream.activeSessions, 0);
+  for (let i = 0; i < 50 && server.streams.activeSessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.is(server.streams.activeSessions, 0);
   const last = client.messages[client.messages.length - 1];
   t.is(last.error, 'client_too_slow');
   const indexes = client.answers().map((m) => m.frame_index as number);

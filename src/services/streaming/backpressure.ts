@@ -86,6 +86,11 @@ export class FrameScheduler {
     return this.running;
   }
 
+  /** Lanes waiting for a turn (a closed session's lane must not linger here). */
+  get readyLanes(): number {
+    return this.ready.size;
+  }
+
   /** HTTP requests waiting for their turn (stream frames wait in their session: see StreamService.waiting). */
   get queuedRequests(): number {
     return this.requests.length;
