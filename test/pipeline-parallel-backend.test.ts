@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 
-import { openCvInfo } from '../src/native/binding';
+import { openCvInfo, openCvParallelStats } from '../src/native/binding';
 import { videoFramesAsJpeg } from './helpers/media';
 import { loadedService } from './helpers/service';
 
@@ -17,10 +17,14 @@ test.serial('2 slots x 2 threads: concurrent frames (helpers lent or not) equal 
   const jobs = frames.flatMap((frame) => pipelines.map((pipeline) => ({ pipeline, frame })));
   const strip = (r: { timings_ms: unknown }) => ({ ...r, timings_ms: undefined });
 
-  // One at a time, every region of a frame may take the idle slot's core.
+  // One at a time, every region of a frame may take the idle slot's core: helpers must actually be lent.
+  const before = openCvParallelStats();
   const sequential = [];
   for (const job of jobs) sequential.push(strip(await service.runOnFrame(job.pipeline, job.frame)));
-  // Both slots busy: regions mostly run on their caller alone.
+  const afterSequential = openCvParallelStats();
+  t.true(afterSequential.regions - before.regions > 100, 'the frames ran their parallel regions on this backend');
+  t.true(afterSequential.helpedRegions - before.helpedRegions > 0.5 * (afterSequential.regions - before.regions), 'a lone frame gets a helper in most regions');
+  // Both slots busy: regions mostly run on their caller alone (fewer helped, same results).
   const concurrent = await Promise.all(jobs.map(async (job) => strip(await service.runOnFrame(job.pipeline, job.frame))));
 
   t.deepEqual(concurrent, sequential);

@@ -42,9 +42,18 @@ int64_t NowNs() {
 // 0 on every thread but the backend's helpers (1..n): OpenCV's getThreadNum().
 thread_local int helper_index = 0;
 
-// How long an idle helper keeps polling for the next region before it sleeps.
-// A frame is dozens of regions (about one per layer) a few microseconds
-// apart; waking a sleeping thread costs more than that.
+// How long an idle helper keeps polling for the next region before it sleeps,
+// and how long a caller polls for its helpers to leave before it sleeps. A
+// frame is dozens of regions (about one per layer) a few microseconds apart;
+// waking a sleeping thread costs more than that.
+//
+// What the helper's poll costs: it only runs while some core has no slot
+// thread on it, and it occupies that core for at most kSpinFor after each
+// region. The JS thread (or anything else) that wakes meanwhile has to
+// preempt it: Linux usually does so at once, as the poller has just run, but
+// the event loop can be held up to the scheduler's wakeup granularity (about
+// a millisecond) in the worst case, and the poll's CPU time is real. Under
+// load no core is free, so nobody polls.
 constexpr std::chrono::microseconds kSpinFor{100};
 
 inline void CpuRelax() {
@@ -64,7 +73,7 @@ struct Region {
   void* data;
   int seats = 0;                // helpers that may still join (guarded by the backend's mutex)
   std::atomic<int> next{0};     // first unclaimed stripe
-  std::atomic<int> joined{0};   // helpers inside Work(); the caller waits for 0
+  std::atomic<int> joined{0};   // helpers inside Work() (changed under the backend's mutex); the caller waits for 0
 
   // OpenCV's parallel_for_cb catches a stripe's exceptions and rethrows them
   // on the caller after the region (ctx.finalize), so `body` does not throw.
@@ -110,16 +119,27 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
         shared = true;
       }
     }
+    regions_.fetch_add(1, std::memory_order_relaxed);
     if (shared) wake_.notify_all();
     region.Work();
     if (!shared) return;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       current_ = nullptr;  // no helper can join from here on
+      if (region.joined.load(std::memory_order_relaxed) == 0 && region.seats == seats) return;  // nobody came
     }
-    // Helpers that joined may still be inside their last stripe.
-    while (region.joined.load(std::memory_order_acquire) != 0) CpuRelax();
+    helped_regions_.fetch_add(1, std::memory_order_relaxed);
+    // Helpers that joined may still be inside their last stripe: poll briefly
+    // (they usually are about to finish), then sleep until the last one leaves.
+    // A helper preempted mid-stripe must not cost us a spinning core.
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinFor;
+    while (region.joined.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < spin_until) CpuRelax();
+    std::unique_lock<std::mutex> lock(mutex_);
+    left_.wait(lock, [&] { return region.joined.load(std::memory_order_relaxed) == 0; });
   }
+
+  uint64_t regions() const { return regions_.load(std::memory_order_relaxed); }
+  uint64_t helped_regions() const { return helped_regions_.load(std::memory_order_relaxed); }
 
   int getThreadNum() const override { return helper_index; }
 
@@ -166,20 +186,26 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
       }
       if (region == nullptr) continue;  // no seat left, or the region already ended
       region->Work();
-      region->joined.fetch_sub(1, std::memory_order_release);  // last touch of `region`
+      std::lock_guard<std::mutex> lock(mutex_);
+      // Last touch of `region`: its caller may return as soon as this reads 0.
+      if (region->joined.fetch_sub(1, std::memory_order_release) == 1) left_.notify_all();
     }
   }
 
   std::atomic<int> threads_{1};
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable left_;  // a region's last helper left it
   std::vector<std::thread> helpers_;
+  std::atomic<uint64_t> regions_{0};         // parallel_for calls
+  std::atomic<uint64_t> helped_regions_{0};  // ... that at least one helper joined
   Region* current_ = nullptr;  // the region lending seats; guarded by mutex_
   std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) when a region opens
   bool stopping_ = false;
 };
 
 std::mutex install_mutex;
+std::shared_ptr<CoreSharingParallelFor> installed_core_sharing;  // kept to read its counters
 bool installed = false;
 ParallelBackend installed_backend = ParallelBackend::kOpenCv;
 
@@ -201,10 +227,17 @@ void UseParallelBackend(ParallelBackend backend) {
   if (backend == ParallelBackend::kFramewire) {
     // cv::getNumberOfCPUs honours cgroup quotas and the affinity mask (and is at least 1).
     backend_cores = cv::getNumberOfCPUs();
-    cv::parallel::setParallelForBackend(std::make_shared<CoreSharingParallelFor>());
+    installed_core_sharing = std::make_shared<CoreSharingParallelFor>();
+    cv::parallel::setParallelForBackend(installed_core_sharing);
   }
   installed = true;
   installed_backend = backend;
+}
+
+ParallelStats CurrentParallelStats() {
+  std::lock_guard<std::mutex> lock(install_mutex);
+  if (!installed_core_sharing) return {};
+  return {installed_core_sharing->regions(), installed_core_sharing->helped_regions()};
 }
 
 ParallelBackend CurrentParallelBackend() {

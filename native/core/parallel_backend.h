@@ -19,6 +19,7 @@
 // No N-API here: the addon and the C++ benchmark loop both use it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 namespace framewire {
@@ -38,6 +39,13 @@ void UseParallelBackend(ParallelBackend backend);
 
 // The backend OpenCV's parallel loops run on now: kOpenCv until an engine installs kFramewire.
 ParallelBackend CurrentParallelBackend();
+
+// What the core-sharing backend did so far (zeros when it is not installed).
+struct ParallelStats {
+  uint64_t regions = 0;         // parallel_for_ regions it ran
+  uint64_t helped_regions = 0;  // regions at least one helper thread joined
+};
+ParallelStats CurrentParallelStats();
 
 // Held by a slot thread for as long as it computes one frame: the backend
 // lends helpers only for cores not counted here.

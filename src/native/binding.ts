@@ -107,6 +107,7 @@ interface Addon {
   opencvVersion: string;
   openCvThreads(): number;
   openCvParallelBackend(): string;
+  openCvParallelStats(): { regions: number; helpedRegions: number };
 }
 
 function findAddon(): string {
@@ -130,6 +131,11 @@ export function createEngine(spec: NativeEngineSpec): NativeEngine {
 }
 
 /** Process-wide OpenCV facts; `parallel` is "framewire" once an engine installed the core-sharing backend. */
+/** What the core-sharing backend did so far: parallel regions run, and how many of them a helper thread joined. */
+export function openCvParallelStats(): { regions: number; helpedRegions: number } {
+  return native().openCvParallelStats();
+}
+
 export function openCvInfo(): { version: string; threads: number; parallel: string } {
   return { version: native().opencvVersion, threads: native().openCvThreads(), parallel: native().openCvParallelBackend() };
 }
