@@ -1,6 +1,6 @@
 /**
- * One bench setting through the Framewire addon in process (the service and
- * its limiter, no HTTP): node addon-run.js PIPELINE SLOTS THREADS FRAMES_DIR COUNT
+ * One bench setting through the Framewire addon in process (the pipeline
+ * service, no scheduler, no HTTP): node addon-run.js PIPELINE SLOTS THREADS FRAMES_DIR COUNT
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,13 +13,12 @@ import { closedLoop } from './measure';
 async function main(): Promise<void> {
   const [pipeline, slots, threads, dir, count] = process.argv.slice(2);
   const frames = readdirSync(dir).sort().map((f) => readFileSync(path.join(dir, f)));
-  process.env.UV_THREADPOOL_SIZE = String(2 * Number(slots) + 2);
   const config = loadConfig({ ...process.env, FRAMEWIRE_WORKER_SLOTS: slots, FRAMEWIRE_OPENCV_THREADS: threads, LOG_LEVEL: 'silent' });
   const service = await VideoFilePipelineService.create(config, readManifest());
   await service.load();
   for (let i = 0; i < 5; i++) await service.runOnFrame(pipeline, frames[i % frames.length]);
-  // As many submitters as the engine holds (one running and one staged frame per slot): saturation.
-  const report = await closedLoop(Number(count), service.limiter.capacity, (i) => service.runOnFrame(pipeline, frames[i % frames.length]));
+  // Two submitters per slot, like the C++ loop: a slot thread finds its next frame queued in the engine.
+  const report = await closedLoop(Number(count), 2 * service.slots, (i) => service.runFrame(pipeline, frames[i % frames.length]));
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

@@ -5,7 +5,7 @@
  * worker-slots x OpenCV-threads settings, through three paths, each setting
  * in a fresh process:
  *   C++   the plain C++ loop over native/core (the limit)
- *   addon the Framewire addon in process, through the service and its limiter
+ *   addon the Framewire addon in process, through the pipeline service (2 submitters per slot)
  *   cv4n  the same detector written with @u4/opencv4nodejs's async API
  * Each path runs --repeat times (default 3), interleaved C++ / addon / cv4n, and
  * the run with the median frames/s is reported: on this shared 2-core machine

@@ -12,6 +12,8 @@ export interface ServerProcess {
   readonly port: number;
   /** Resident set size now, MB (from /proc). */
   rssMb(): number;
+  /** CPU time the server's JS (main) thread has used so far, ms (user + system, from /proc; 10 ms ticks). */
+  mainThreadCpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -34,6 +36,12 @@ export async function startServerProcess(env: Record<string, string> = {}, nodeA
     child,
     port,
     wsUrl: `ws://127.0.0.1:${port}/ws/video/stream`,
+    mainThreadCpuMs: () => {
+      const stat = readFileSync(`/proc/${child.pid}/task/${child.pid}/stat`, 'utf8');
+      // Fields after the parenthesised name; utime and stime are fields 14 and 15 of the whole line, in USER_HZ (100/s) ticks.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024,
     stop: () =>
       new Promise((resolve) => {
