@@ -26,7 +26,6 @@
       "libraries": [
         "-lopencv_core",
         "-lopencv_imgproc",
-        "-lopencv_imgcodecs",
         "-lopencv_dnn",
         "-ljpeg",
         "-lopencv_objdetect"

@@ -31,7 +31,7 @@ export interface Config {
   readonly maxFrameBytes: number;
   /** Largest accepted frame, pixels (width x height from the JPEG header). */
   readonly maxFramePixels: number;
-  /** Allow libjpeg's 1/2 and 1/4 scaled decode when every model input of a pipeline fits. */
+  /** Allow libjpeg's 1/8, 1/4 and 1/2 scaled decode when every model input of a pipeline fits. */
   readonly scaledDecode: boolean;
   readonly stream: StreamConfig;
 }

@@ -17,9 +17,12 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Readiness is read from the server's info-level log line, so LOG_LEVEL stays at info. */
-export async function startServerProcess(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(PROJECT_ROOT, 'dist', 'src', 'server.js')], {
+/**
+ * Readiness is read from the server's info-level log line, so LOG_LEVEL stays at info. `root` runs another
+ * checkout's built server (an A/B against an earlier commit); it defaults to this one.
+ */
+export async function startServerProcess(env: Record<string, string> = {}, nodeArgs: string[] = [], root: string = PROJECT_ROOT): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist', 'src', 'server.js')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

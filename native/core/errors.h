@@ -8,7 +8,7 @@
 namespace framewire {
 
 enum class ErrorCode {
-  kInvalidFrame,     // the frame bytes are at fault (not a JPEG, truncated, too many pixels)
+  kInvalidFrame,     // the frame bytes are at fault (not a JPEG, truncated, too many pixels or scans)
   kPipelineFailure,  // a model or OpenCV call failed on a frame that decoded fine
   kInternal,         // a fault on our side: the caller (our own TS layer) passed something impossible,
                      // or an unexpected exception; answered as internal_error

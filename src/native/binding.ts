@@ -130,11 +130,12 @@ export function createEngine(spec: NativeEngineSpec): NativeEngine {
   return new (native().Engine)(spec);
 }
 
-/** Process-wide OpenCV facts; `parallel` is "framewire" once an engine installed the core-sharing backend. */
 /** What the core-sharing backend did so far: parallel regions run, and how many of them a helper thread joined. */
 export function openCvParallelStats(): { regions: number; helpedRegions: number } {
   return native().openCvParallelStats();
 }
+
+/** Process-wide OpenCV facts; `parallel` is "framewire" once an engine installed the core-sharing backend. */
 
 export function openCvInfo(): { version: string; threads: number; parallel: string } {
   return { version: native().opencvVersion, threads: native().openCvThreads(), parallel: native().openCvParallelBackend() };

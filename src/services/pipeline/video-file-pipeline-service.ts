@@ -91,10 +91,13 @@ export class VideoFilePipelineService {
 
   /**
    * Runs the pipeline on one JPEG frame: one native call (decode, every
-   * node, post-processing, the JSON answer). Never rejects: a refused frame
-   * comes back as a FramewireError value (invalid_pipeline, not_ready,
-   * frame_too_large, invalid_frame, pipeline_failure, internal_error). The
-   * Buffer is borrowed, not copied, until the promise settles.
+   * node, post-processing, the JSON answer). A refused or failed frame comes
+   * back as a FramewireError value (invalid_pipeline, not_ready,
+   * frame_too_large, invalid_frame, pipeline_failure, internal_error), not
+   * a rejection; it rejects only on misuse of the engine (a bug of ours,
+   * e.g. a frame submitted while the engine stops), which the scheduler
+   * answers as internal_error. The Buffer is borrowed, not copied, until the
+   * promise settles.
    */
   async runFrame(pipelineId: string, frame: Buffer): Promise<FrameOutcome> {
     const index = this.indexById.get(pipelineId);
