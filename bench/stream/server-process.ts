@@ -18,11 +18,23 @@ export interface ServerProcess {
 }
 
 /**
- * Readiness is read from the server's info-level log line, so LOG_LEVEL stays at info. `root` runs another
- * checkout's built server (an A/B against an earlier commit); it defaults to this one.
+ * The Node.js flags `npm start` runs the server with (package.json's start script, the one place they are
+ * set), so the benchmark measures the server as users run it.
+ */
+export function startScriptNodeFlags(root: string = PROJECT_ROOT): string[] {
+  const start = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const words = start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words[words.length - 1] !== 'dist/src/server.js') throw new Error(`package.json start script is not "node [flags] dist/src/server.js": ${start}`);
+  return words.slice(1, -1);
+}
+
+/**
+ * Readiness is read from the server's info-level log line, so LOG_LEVEL stays at info. The server runs with
+ * `npm start`'s Node.js flags plus `nodeArgs`. `root` runs another checkout's built server (an A/B against an
+ * earlier commit, with that checkout's own start flags); it defaults to this one.
  */
 export async function startServerProcess(env: Record<string, string> = {}, nodeArgs: string[] = [], root: string = PROJECT_ROOT): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist', 'src', 'server.js')], {
+  const child = spawn(process.execPath, [...startScriptNodeFlags(root), ...nodeArgs, path.join(root, 'dist', 'src', 'server.js')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
