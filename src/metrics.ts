@@ -37,12 +37,30 @@ export interface PipelineStreamMetrics {
   timings(decodeMs: number, inferenceMs: number, totalMs: number): void;
 }
 
+/**
+ * A per-frame count kept as a plain number and added to its prom-client counter at each scrape: prom-client
+ * validates and hashes the labels on every inc(), even through a labelled child, which showed in the JS
+ * thread's profile under overload.
+ */
+interface Tally {
+  readonly counter: Counter;
+  readonly labels: Record<string, string>;
+  pending: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
+  private readonly tallies: Tally[] = [];
+  private readonly flushTallies = (): void => {
+    for (const t of this.tallies) {
+      if (t.pending > 0) t.counter.inc(t.labels, t.pending);
+      t.pending = 0;
+    }
+  };
   readonly sessionsActive = new Gauge({ name: 'framewire_stream_sessions_active', help: 'Open streaming sessions.', labelNames: ['pipeline_id'], registers: [this.registry] });
-  readonly framesReceived = new Counter({ name: 'framewire_stream_frames_received_total', help: 'Binary frames received on streams.', labelNames: ['pipeline_id'], registers: [this.registry] });
-  readonly framesProcessed = new Counter({ name: 'framewire_stream_frames_processed_total', help: 'Stream frames answered with a result.', labelNames: ['pipeline_id'], registers: [this.registry] });
-  readonly framesDropped = new Counter({ name: 'framewire_stream_frames_dropped_total', help: 'Stream frames answered as dropped, by cause.', labelNames: ['pipeline_id', 'cause'], registers: [this.registry] });
+  readonly framesReceived = new Counter({ collect: this.flushTallies, name: 'framewire_stream_frames_received_total', help: 'Binary frames received on streams.', labelNames: ['pipeline_id'], registers: [this.registry] });
+  readonly framesProcessed = new Counter({ collect: this.flushTallies, name: 'framewire_stream_frames_processed_total', help: 'Stream frames answered with a result.', labelNames: ['pipeline_id'], registers: [this.registry] });
+  readonly framesDropped = new Counter({ collect: this.flushTallies, name: 'framewire_stream_frames_dropped_total', help: 'Stream frames answered as dropped, by cause.', labelNames: ['pipeline_id', 'cause'], registers: [this.registry] });
   readonly framesFailed = new Counter({ name: 'framewire_stream_frames_failed_total', help: 'Stream frames answered with pipeline_failure.', labelNames: ['pipeline_id'], registers: [this.registry] });
   readonly framesRejected = new Counter({ name: 'framewire_stream_frames_rejected_total', help: 'Stream messages or sessions refused, by error code.', labelNames: ['pipeline_id', 'error'], registers: [this.registry] });
   readonly slowDownSent = new Counter({ name: 'framewire_stream_slowdown_warnings_total', help: 'slow_down warnings sent.', labelNames: ['pipeline_id'], registers: [this.registry] });
@@ -76,12 +94,20 @@ export class Metrics {
     const decode = this.decode.labels(l);
     const inference = this.inference.labels(l);
     const total = this.total.labels(l);
+    const tally = (counter: Counter, labels: Record<string, string>): Tally => {
+      const t: Tally = { counter, labels, pending: 0 };
+      this.tallies.push(t);
+      return t;
+    };
+    const received = tally(this.framesReceived, l);
+    const processed = tally(this.framesProcessed, l);
+    const dropped: Record<string, Tally> = {};
     m = {
-      received: this.framesReceived.labels(l),
-      processed: this.framesProcessed.labels(l),
+      received: { inc: () => void (received.pending += 1) },
+      processed: { inc: () => void (processed.pending += 1) },
       failed: this.framesFailed.labels(l),
       slowDown: this.slowDownSent.labels(l),
-      dropped: (cause) => this.framesDropped.inc({ ...l, cause }),
+      dropped: (cause) => void ((dropped[cause] ??= tally(this.framesDropped, { ...l, cause })).pending += 1),
       rejected: (error) => this.framesRejected.inc({ ...l, error }),
       sessions: this.sessionsActive.labels(l),
       queueWait: (ms) => queueWait.observe(ms / 1000),
