@@ -25,16 +25,12 @@
 
 #include "../../native/core/engine.h"
 #include "../../native/core/errors.h"
+#include "bench_util.h"
 
 using framewire::Engine;
 using framewire::EngineSpec;
 
 namespace {
-
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
 
 // Line format: "slots N", "threads N", "max_pixels N", "scaled_decode 0|1", "core_sharing 0|1",
 // "model ID FORMAT W H CONFIG|- WEIGHTS", "pipeline ID",
@@ -79,11 +75,6 @@ EngineSpec ReadSpec(const std::string& path) {
   return spec;
 }
 
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -98,11 +89,7 @@ int main(int argc, char** argv) {
   const EngineSpec spec = ReadSpec(argv[1]);
   const std::string pipeline_id = argv[2];
   const size_t total = std::stoul(argv[4]);
-  std::vector<std::vector<uint8_t>> frames;
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(argv[3])) names.push_back(entry.path());
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) frames.push_back(ReadFile(name));
+  const std::vector<std::vector<uint8_t>> frames = bench::ReadFrames(argv[3]);
 
   size_t pipeline = 0;
   while (pipeline < spec.pipelines.size() && spec.pipelines[pipeline].id != pipeline_id) ++pipeline;
@@ -135,7 +122,7 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::cout << "{\"frames\":" << all.size() << ",\"fps\":" << all.size() / seconds << ",\"p50_ms\":" << Percentile(all, 0.5)
-            << ",\"p99_ms\":" << Percentile(all, 0.99) << "}" << std::endl;
+  std::cout << "{\"frames\":" << all.size() << ",\"fps\":" << all.size() / seconds << ",\"p50_ms\":" << bench::Percentile(all, 0.5)
+            << ",\"p99_ms\":" << bench::Percentile(all, 0.99) << "}" << std::endl;
   return 0;
 }

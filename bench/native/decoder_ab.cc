@@ -23,6 +23,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "bench_util.h"
+
 #include "../../native/core/jpeg_decoder.h"
 
 namespace {
@@ -47,15 +49,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   cv::setNumThreads(1);
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(argv[1])) names.push_back(entry.path());
-  std::sort(names.begin(), names.end());
   std::vector<cv::Mat> frames;
-  for (const auto& name : names) {
-    std::ifstream in(name, std::ios::binary);
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-    frames.push_back(cv::Mat(bytes, true).reshape(1, 1));
-  }
+  for (const auto& bytes : bench::ReadFrames(argv[1])) frames.push_back(cv::Mat(bytes, true).reshape(1, 1));
   if (frames.empty()) return 2;
 
   framewire::JpegDecoder decoder;  // one per thread, reused across frames, as a worker would

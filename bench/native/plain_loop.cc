@@ -36,6 +36,8 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "bench_util.h"
+
 namespace {
 
 constexpr float kScoreThreshold = 0.25f;
@@ -58,30 +60,6 @@ long Positive(const std::string& text) {
   const long value = std::stol(text, &used);
   if (used != text.size() || value < 1) throw std::invalid_argument(text);
   return value;
-}
-
-std::vector<uint8_t> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
-
-// JPEG files only, in name order, so every run sees the same frame sequence.
-std::vector<std::vector<uint8_t>> ReadFrames(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::string ext = entry.path().extension();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg")) names.push_back(entry.path());
-  }
-  std::sort(names.begin(), names.end());
-  std::vector<std::vector<uint8_t>> frames;
-  for (const auto& name : names) frames.push_back(ReadFile(name));
-  return frames;
-}
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  return values[std::min(values.size() - 1, static_cast<size_t>(p * values.size()))];
 }
 
 // One worker's model and buffers. A cv::dnn::Net must never run two forwards
@@ -185,7 +163,7 @@ int main(int argc, char** argv) {
 
   std::vector<std::vector<uint8_t>> frames;
   try {
-    frames = ReadFrames(args.frames_dir);
+    frames = bench::ReadFrames(args.frames_dir);
   } catch (const std::exception& e) {
     std::cerr << "plain_loop: " << e.what() << "\n";
     return 2;
@@ -261,8 +239,8 @@ int main(int argc, char** argv) {
 
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::cout << "{\"frames\":" << all.size() << ",\"fps\":" << all.size() / seconds << ",\"p50_ms\":" << Percentile(all, 0.5)
-            << ",\"p99_ms\":" << Percentile(all, 0.99) << ",\"detections_first_frame\":" << detections_first_frame << "}"
+  std::cout << "{\"frames\":" << all.size() << ",\"fps\":" << all.size() / seconds << ",\"p50_ms\":" << bench::Percentile(all, 0.5)
+            << ",\"p99_ms\":" << bench::Percentile(all, 0.99) << ",\"detections_first_frame\":" << detections_first_frame << "}"
             << std::endl;
   return 0;
 }
