@@ -21,11 +21,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openCvParallelBackend", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::String::New(info.Env(), framewire::ParallelBackendName(framewire::CurrentParallelBackend()));
               }));
-  // What the core-sharing backend did so far: {regions, helpedRegions}.
+  // What the core-sharing backend did so far: {regions, offeredRegions, helpedRegions}.
   exports.Set("openCvParallelStats", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 const framewire::ParallelStats stats = framewire::CurrentParallelStats();
                 Napi::Object out = Napi::Object::New(info.Env());
                 out.Set("regions", static_cast<double>(stats.regions));
+                out.Set("offeredRegions", static_cast<double>(stats.offered_regions));
                 out.Set("helpedRegions", static_cast<double>(stats.helped_regions));
                 return out;
               }));

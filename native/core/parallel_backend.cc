@@ -120,7 +120,10 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
       }
     }
     regions_.fetch_add(1, std::memory_order_relaxed);
-    if (shared) wake_.notify_all();
+    if (shared) {
+      offered_regions_.fetch_add(1, std::memory_order_relaxed);
+      wake_.notify_all();
+    }
     region.Work();
     if (!shared) return;
     {
@@ -139,6 +142,7 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
   }
 
   uint64_t regions() const { return regions_.load(std::memory_order_relaxed); }
+  uint64_t offered_regions() const { return offered_regions_.load(std::memory_order_relaxed); }
   uint64_t helped_regions() const { return helped_regions_.load(std::memory_order_relaxed); }
 
   int getThreadNum() const override { return helper_index; }
@@ -198,6 +202,7 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
   std::condition_variable left_;  // a region's last helper left it
   std::vector<std::thread> helpers_;
   std::atomic<uint64_t> regions_{0};         // parallel_for calls
+  std::atomic<uint64_t> offered_regions_{0}; // ... that offered helpers seats (a core was free and calm)
   std::atomic<uint64_t> helped_regions_{0};  // ... that at least one helper joined
   Region* current_ = nullptr;  // the region lending seats; guarded by mutex_
   std::atomic<uint64_t> generation_{0};  // bumped (under mutex_) when a region opens
@@ -237,7 +242,7 @@ void UseParallelBackend(ParallelBackend backend) {
 ParallelStats CurrentParallelStats() {
   std::lock_guard<std::mutex> lock(install_mutex);
   if (!installed_core_sharing) return {};
-  return {installed_core_sharing->regions(), installed_core_sharing->helped_regions()};
+  return {installed_core_sharing->regions(), installed_core_sharing->offered_regions(), installed_core_sharing->helped_regions()};
 }
 
 ParallelBackend CurrentParallelBackend() {

@@ -42,8 +42,9 @@ ParallelBackend CurrentParallelBackend();
 
 // What the core-sharing backend did so far (zeros when it is not installed).
 struct ParallelStats {
-  uint64_t regions = 0;         // parallel_for_ regions it ran
-  uint64_t helped_regions = 0;  // regions at least one helper thread joined
+  uint64_t regions = 0;          // parallel_for_ regions it ran
+  uint64_t offered_regions = 0;  // regions that offered helpers seats: a core was free (and had been for 2 ms)
+  uint64_t helped_regions = 0;   // regions at least one helper thread joined in time (depends on scheduling)
 };
 ParallelStats CurrentParallelStats();
 

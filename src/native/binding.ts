@@ -107,7 +107,7 @@ interface Addon {
   opencvVersion: string;
   openCvThreads(): number;
   openCvParallelBackend(): string;
-  openCvParallelStats(): { regions: number; helpedRegions: number };
+  openCvParallelStats(): ParallelStats;
 }
 
 function findAddon(): string {
@@ -130,8 +130,17 @@ export function createEngine(spec: NativeEngineSpec): NativeEngine {
   return new (native().Engine)(spec);
 }
 
-/** What the core-sharing backend did so far: parallel regions run, and how many of them a helper thread joined. */
-export function openCvParallelStats(): { regions: number; helpedRegions: number } {
+/** What the core-sharing backend did so far (process-wide; zeros until an engine installed it). */
+export interface ParallelStats {
+  /** Parallel regions it ran. */
+  regions: number;
+  /** Regions that offered helpers seats: a core was free of slot threads (and had been for 2 ms). */
+  offeredRegions: number;
+  /** Regions a helper joined in time: depends on the OS scheduler, so a loaded machine sees fewer. */
+  helpedRegions: number;
+}
+
+export function openCvParallelStats(): ParallelStats {
   return native().openCvParallelStats();
 }
 
