@@ -33,7 +33,6 @@ function refuseUpgrade(socket: Duplex, error: FramewireError): void {
 
 export class VideoStreamEndpoint {
   private readonly wss: WebSocketServer;
-  private accepting = true;
 
   constructor(private readonly deps: VideoStreamDeps) {
     // Messages over twice the limit are cut by ws (close 1009) without being buffered whole;
@@ -47,7 +46,7 @@ export class VideoStreamEndpoint {
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (err) => this.deps.log.debug({ err }, 'upgrade socket error'));
-    const verdict = checkUpgrade({ url: req.url ?? '/', headers: req.headers }, this.deps.config, this.accepting);
+    const verdict = checkUpgrade({ url: req.url ?? '/', headers: req.headers }, this.deps.config, this.deps.streams.accepting);
     if (verdict instanceof FramewireError) {
       this.deps.log.info({ error: verdict.code, remote: req.socket.remoteAddress, url: req.url }, 'stream upgrade refused');
       refuseUpgrade(socket, verdict);
@@ -63,9 +62,8 @@ export class VideoStreamEndpoint {
     connection.start(pipelineId, remote);
   }
 
-  /** Refuses upgrades (503), then shuts the stream service down gracefully (see StreamService.shutdown). */
+  /** Shuts the stream service down gracefully (see StreamService.shutdown); upgrades meanwhile get 503. */
   async shutdown(deadlineMs: number = this.deps.config.shutdownTimeoutMs): Promise<void> {
-    this.accepting = false;
     await this.deps.streams.shutdown(deadlineMs);
     this.wss.close();
   }

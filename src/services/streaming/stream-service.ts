@@ -73,10 +73,15 @@ interface Live {
 
 export class StreamService {
   private readonly live = new Map<string, Live>();
-  private accepting = true;
+  private acceptingSessions = true;
   private allGone: (() => void) | undefined;
 
   constructor(private readonly deps: StreamServiceDeps) {}
+
+  /** False once shutdown began: the upgrade gate answers 503 server_busy before any WebSocket exists. */
+  get accepting(): boolean {
+    return this.acceptingSessions;
+  }
 
   get activeSessions(): number {
     return this.live.size;
@@ -98,7 +103,7 @@ export class StreamService {
     let refusal: FramewireError | undefined;
     if (!pipelines.isValidPipeline(pipelineId)) {
       refusal = new FramewireError('invalid_pipeline', pipelineId ? `no pipeline "${pipelineId}"; GET /v1/pipelines lists them` : 'the pipeline_id query parameter is required');
-    } else if (!this.accepting) refusal = new FramewireError('server_busy', 'the server is shutting down');
+    } else if (!this.acceptingSessions) refusal = new FramewireError('server_busy', 'the server is shutting down');
     else if (!pipelines.ready) refusal = new FramewireError('not_ready', 'models are still loading; retry when /readyz answers 200');
     else if (this.live.size >= maxSessions) refusal = new FramewireError('server_busy', `the server holds its maximum of ${maxSessions} sessions`);
     if (refusal) {
@@ -191,7 +196,7 @@ export class StreamService {
    * deadline.
    */
   async shutdown(deadlineMs: number): Promise<void> {
-    this.accepting = false;
+    this.acceptingSessions = false;
     const gone = new Promise<void>((resolve) => {
       this.allGone = resolve;
       if (this.live.size === 0) resolve();
