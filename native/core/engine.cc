@@ -30,6 +30,34 @@ void Require(bool ok, const std::string& message) {
 
 bool IsFaceFormat(ModelFormat format) { return format == ModelFormat::kYuNet; }
 
+// Boxes are promised in the pixels of the frame sent: a model's box that hangs
+// over an edge is cut at the edge (and one wholly outside, left with no area,
+// is dropped); landmarks are clamped onto the frame.
+void ClipBox(Box* box, float width, float height) {
+  const float x1 = std::clamp(box->x, 0.0f, width), x2 = std::clamp(box->x + box->width, 0.0f, width);
+  const float y1 = std::clamp(box->y, 0.0f, height), y2 = std::clamp(box->y + box->height, 0.0f, height);
+  *box = {x1, y1, x2 - x1, y2 - y1};
+}
+
+bool HasArea(const Box& box) { return box.width > 0 && box.height > 0; }
+
+void ClipToFrame(FrameResult* result) {
+  const float w = static_cast<float>(result->width), h = static_cast<float>(result->height);
+  for (Detection& d : result->detections) ClipBox(&d.box, w, h);
+  result->detections.erase(std::remove_if(result->detections.begin(), result->detections.end(),
+                                          [](const Detection& d) { return !HasArea(d.box); }),
+                           result->detections.end());
+  for (Face& f : result->faces) {
+    ClipBox(&f.box, w, h);
+    for (size_t k = 0; k < f.landmarks.size(); k += 2) {
+      f.landmarks[k] = std::clamp(f.landmarks[k], 0.0f, w - 1);
+      f.landmarks[k + 1] = std::clamp(f.landmarks[k + 1], 0.0f, h - 1);
+    }
+  }
+  result->faces.erase(std::remove_if(result->faces.begin(), result->faces.end(), [](const Face& f) { return !HasArea(f.box); }),
+                      result->faces.end());
+}
+
 }  // namespace
 
 Engine::Engine(EngineSpec spec) : spec_(std::move(spec)) {
@@ -262,6 +290,7 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
       throw EngineError(ErrorCode::kPipelineFailure, "node " + node.id + ": " + e.what());
     }
   }
+  ClipToFrame(&result);
   result.timings.total_ms = total.Lap();
   return result;
 }

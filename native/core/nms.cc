@@ -15,15 +15,21 @@ std::vector<Detection> SuppressPerClass(const std::vector<Candidate>& candidates
                                         float nms_threshold) {
   if (candidates.empty()) return {};
   // Shift each class into its own region of the plane so one NMSBoxes call
-  // cannot let a box of one class suppress a box of another.
-  float extent = 1;
-  for (const Candidate& c : candidates) extent = std::max({extent, c.box.x + c.box.width, c.box.y + c.box.height});
+  // cannot let a box of one class suppress a box of another. The region is
+  // the boxes' whole extent, negative coordinates included (a box hanging off
+  // the top-left edge must not reach into another class's region).
+  float low = 0, high = 1;
+  for (const Candidate& c : candidates) {
+    low = std::min({low, c.box.x, c.box.y});
+    high = std::max({high, c.box.x + c.box.width, c.box.y + c.box.height});
+  }
+  const double span = static_cast<double>(high) - low + 1;
   std::vector<cv::Rect2d> shifted;
   std::vector<float> scores;
   shifted.reserve(candidates.size());
   scores.reserve(candidates.size());
   for (const Candidate& c : candidates) {
-    const double offset = static_cast<double>(c.class_id) * (extent + 1);
+    const double offset = static_cast<double>(c.class_id) * span - low;
     shifted.emplace_back(c.box.x + offset, c.box.y + offset, c.box.width, c.box.height);
     scores.push_back(c.score);
   }

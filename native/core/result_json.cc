@@ -8,15 +8,18 @@ namespace {
 
 double Round(double value, double scale) { return std::round(value * scale) / scale; }
 
+// Whole pixels: the edges are rounded and the size is their difference, so a
+// box clipped to the frame still ends inside it after rounding.
 void AppendBox(const Box& box, std::string* out) {
+  const double x = std::round(box.x), y = std::round(box.y);
   out->append("{\"x\":");
-  AppendJsonNumber(std::round(box.x), out);
+  AppendJsonNumber(x, out);
   out->append(",\"y\":");
-  AppendJsonNumber(std::round(box.y), out);
+  AppendJsonNumber(y, out);
   out->append(",\"width\":");
-  AppendJsonNumber(std::round(box.width), out);
+  AppendJsonNumber(std::round(box.x + box.width) - x, out);
   out->append(",\"height\":");
-  AppendJsonNumber(std::round(box.height), out);
+  AppendJsonNumber(std::round(box.y + box.height) - y, out);
   out->push_back('}');
 }
 
