@@ -15,7 +15,7 @@ import { FramewireError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { StreamService } from '../../services/streaming';
 import { StreamConnection } from '../stream/stream-connection';
-import { checkUpgrade } from '../stream/upgrade-gate';
+import { checkUpgrade, redactedUrl } from '../stream/upgrade-gate';
 
 export interface VideoStreamDeps {
   readonly streams: StreamService;
@@ -48,7 +48,7 @@ export class VideoStreamEndpoint {
     socket.on('error', (err) => this.deps.log.debug({ err }, 'upgrade socket error'));
     const verdict = checkUpgrade({ url: req.url ?? '/', headers: req.headers }, this.deps.config, this.deps.streams.accepting);
     if (verdict instanceof FramewireError) {
-      this.deps.log.info({ error: verdict.code, remote: req.socket.remoteAddress, url: req.url }, 'stream upgrade refused');
+      this.deps.log.info({ error: verdict.code, remote: req.socket.remoteAddress, url: redactedUrl(req.url ?? '/') }, 'stream upgrade refused');
       refuseUpgrade(socket, verdict);
       return;
     }

@@ -28,6 +28,23 @@ function presentedToken(req: UpgradeRequest, url: URL): string | undefined {
   return url.searchParams.get('token') ?? undefined;
 }
 
+/**
+ * The upgrade URL as it may be logged: every `token` query value (the stream's bearer token may ride there,
+ * right or wrong, once or repeated) replaced by `[redacted]`. A URL that does not parse loses its query.
+ */
+export function redactedUrl(raw: string): string {
+  const query = raw.indexOf('?');
+  if (query < 0) return raw;
+  try {
+    const params = new URLSearchParams(raw.slice(query + 1));
+    const redacted = new URLSearchParams();
+    for (const [key, value] of params) redacted.append(key, key.toLowerCase() === 'token' ? '[redacted]' : value);
+    return `${raw.slice(0, query)}?${redacted.toString()}`;
+  } catch {
+    return raw.slice(0, query);
+  }
+}
+
 /** Returns the refusal, or the requested pipeline id (possibly empty) when the upgrade may proceed. */
 export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, accepting: boolean): FramewireError | { pipelineId: string } {
   const url = new URL(req.url, 'http://localhost');
