@@ -1,6 +1,7 @@
 /** Every stream error code with its close code; bad input never loses the frames accepted before it. */
 import test from 'ava';
 
+import { FramewireError } from '../src/errors';
 import cv from './helpers/opencv';
 import { vtestFrames } from './helpers/frames';
 import { jpegHeaderOnly, jpegMarkersRandomBody } from './helpers/jpeg-bytes';
@@ -105,8 +106,16 @@ test('a message over twice the limit is cut by ws with 1009, without being buffe
 });
 
 test('pipeline_failure answers that frame and the session stays open', async (t) => {
-  const client = await session('faces');
-  client.send(encodeJpeg(new cv.Mat(16, 16, cv.CV_8UC3, [128, 128, 128]))); // too small for YuNet: OpenCV throws
+  // No frame makes the shipped models fail any more (tiny frames are padded for YuNet), so the failure is
+  // injected at the service boundary of a server of its own: no OpenCV is faked, the first frame just does
+  // not reach the engine; the second does.
+  const failing = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
+  t.teardown(() => failing.close());
+  const runFrame = failing.service.runFrame.bind(failing.service);
+  let calls = 0;
+  failing.service.runFrame = async (id, bytes) => (calls++ === 0 ? new FramewireError('pipeline_failure', 'node faces: the model failed') : runFrame(id, bytes));
+  const client = await StreamClient.session(`${failing.wsUrl}?pipeline_id=faces`);
+  client.send(smallFrame());
   const failure = await client.waitFor((m) => m.error === 'pipeline_failure');
   t.deepEqual(Object.keys(failure).sort(), ['detail', 'error', 'frame_index']);
   t.is(failure.frame_index, 0);

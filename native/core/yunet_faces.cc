@@ -1,6 +1,9 @@
 // YuNet via cv::FaceDetectorYN. It accepts any input size; frames larger than
 // the node's input box are scaled down to fit it first, which bounds the cost
 // of a 1080p frame while keeping faces of a useful size.
+#include <algorithm>
+#include <cmath>
+
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
@@ -11,6 +14,11 @@ namespace framewire {
 namespace {
 
 constexpr int kTopK = 5000;
+// YuNet's feature pyramid downsamples by up to 32: an input under this on a
+// side (a thumbnail, a 1-pixel-high strip) makes OpenCV throw instead of
+// finding nothing. Such inputs are padded with black at the right and bottom,
+// which moves no coordinate.
+constexpr int kMinSide = 64;
 
 class YuNet final : public FaceDetector {
  public:
@@ -25,8 +33,16 @@ class YuNet final : public FaceDetector {
                                  static_cast<double>(max_size_.height) / image.rows});
     const cv::Mat* input = &image;
     if (fit < 1.0) {
-      cv::resize(image, resized_, cv::Size(), fit, fit, cv::INTER_AREA);
+      // At least a pixel on each side: a very thin frame would otherwise scale to nothing.
+      const cv::Size fitted(std::max(1, static_cast<int>(std::lround(image.cols * fit))),
+                            std::max(1, static_cast<int>(std::lround(image.rows * fit))));
+      cv::resize(image, resized_, fitted, 0, 0, cv::INTER_AREA);
       input = &resized_;
+    }
+    if (input->cols < kMinSide || input->rows < kMinSide) {
+      cv::copyMakeBorder(*input, padded_, 0, std::max(0, kMinSide - input->rows), 0, std::max(0, kMinSide - input->cols),
+                         cv::BORDER_CONSTANT, cv::Scalar::all(0));
+      input = &padded_;
     }
     detector_->setScoreThreshold(options.score_threshold);
     detector_->setNMSThreshold(options.nms_threshold);
@@ -53,6 +69,7 @@ class YuNet final : public FaceDetector {
   cv::Size max_size_;
   cv::Ptr<cv::FaceDetectorYN> detector_;
   cv::Mat resized_;
+  cv::Mat padded_;
   cv::Mat rows_;
 };
 
