@@ -29,12 +29,23 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 /** An error that carries one of the stable codes and a human-readable detail. */
 export class FramewireError extends Error {
+  /**
+   * @param detail what the client is told: short, and free of server internals.
+   * @param internalDetail what the server log gets instead, when the full story holds internals (OpenCV's source
+   *   paths and function signatures); never sent.
+   */
   constructor(
     readonly code: ErrorCode,
     readonly detail: string,
+    readonly internalDetail?: string,
   ) {
     super(`${code}: ${detail}`);
     this.name = 'FramewireError';
+  }
+
+  /** The detail the server logs: the internal one when there is one. */
+  get logDetail(): string {
+    return this.internalDetail ?? this.detail;
   }
 
   get httpStatus(): number {

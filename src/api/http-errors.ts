@@ -20,7 +20,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (type === 'entity.too.large') error = new FramewireError('frame_too_large', `body exceeds the limit of ${(err as { limit: number }).limit} bytes`);
     else if (type !== undefined && (err as { status?: number }).status === 400) error = new FramewireError('invalid_frame', (err as Error).message);
     else error = toFramewireError(err);
-    if (error.code === 'internal_error' || error.code === 'pipeline_failure') log.error({ err, path: req.path, error: error.code }, 'request failed');
+    if (error.code === 'internal_error' || error.code === 'pipeline_failure') log.error({ err, path: req.path, error: error.code, detail: error.logDetail }, 'request failed');
     else log.debug({ path: req.path, error: error.code, detail: error.detail }, 'request rejected');
     sendError(res, error);
   };

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 
 import type { Config } from '../../config';
-import { FramewireError, isErrorCode } from '../../errors';
+import { FramewireError } from '../../errors';
 import { checkModelFile } from '../../models/ensure-models';
 import type { ManifestFile } from '../../models/manifest';
 import { createEngine, type FrameResult, type NativeEngine, type NativeSuccess } from '../../native/binding';
 import { buildEngineSpec, filesInUse, labelsIn } from './engine-spec';
+import { fromEngineFailure } from './native-failure';
 import { parseRegistry, type PipelineRegistry } from './registry';
 
 // The result types are public API: every layer above takes them from here, not from the binding.
@@ -105,8 +106,7 @@ export class VideoFilePipelineService {
     if (!this.loaded) return new FramewireError('not_ready', 'models are still loading');
     if (frame.length > this.maxFrameBytes) return new FramewireError('frame_too_large', `frame is ${frame.length} bytes, the limit is ${this.maxFrameBytes}`);
     const outcome = await this.engine.infer(index, frame);
-    if (outcome.error === undefined) return outcome;
-    return new FramewireError(isErrorCode(outcome.error) ? outcome.error : 'internal_error', outcome.message);
+    return outcome.error === undefined ? outcome : fromEngineFailure(outcome);
   }
 
   /**

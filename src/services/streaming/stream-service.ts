@@ -252,14 +252,14 @@ export class StreamService {
     } else if (outcome.code === 'pipeline_failure') {
       session.markFailed();
       metrics.failed.inc();
-      live.log.error({ frame_index: frame.index, detail: outcome.detail }, 'pipeline error');
+      live.log.error({ frame_index: frame.index, detail: outcome.logDetail }, 'pipeline error');
       live.output.answer({ type: 'frame_error', frameIndex: frame.index, error: outcome });
       this.warnIfTooFast(live);
     } else {
       // invalid_frame here means the decoder refused a frame that passed the
       // validator: still the frame's fault, still 1007. Anything else is ours.
-      const error = outcome.code === 'invalid_frame' ? outcome : new FramewireError('internal_error', outcome.detail);
-      if (error.code === 'internal_error') live.log.error({ frame_index: frame.index, detail: outcome.detail }, 'stream frame failed');
+      const error = outcome.code === 'invalid_frame' ? outcome : new FramewireError('internal_error', outcome.detail, outcome.internalDetail);
+      if (error.code === 'internal_error') live.log.error({ frame_index: frame.index, detail: outcome.logDetail }, 'stream frame failed');
       if (session.state === 'open') this.fail(live, error, frame.index);
       else live.output.answer({ type: 'frame_error', frameIndex: frame.index, error }); // already ending for another cause: still one answer per frame
     }
