@@ -67,5 +67,10 @@ export function toFramewireError(err: unknown): FramewireError {
   if (err instanceof FramewireError) return err;
   const message = err instanceof Error ? err.message : String(err);
   const code = (err as { code?: unknown } | null)?.code;
-  return new FramewireError(isErrorCode(code) ? code : 'internal_error', message);
+  if (isErrorCode(code) && code !== 'internal_error') return new FramewireError(code, message);
+  // A fault of ours: its message is for the server log, not for the client.
+  return new FramewireError('internal_error', INTERNAL_DETAIL, message);
 }
+
+/** What a client is told about an unexpected server fault. */
+export const INTERNAL_DETAIL = 'an unexpected server fault; the server log has the details';

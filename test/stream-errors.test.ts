@@ -129,7 +129,8 @@ test('pipeline_failure answers that frame and the session stays open', async (t)
 test('an unexpected server fault is internal_error, close 1011', async (t) => {
   // A server of its own: the fault is injected at its service boundary (no OpenCV is faked,
   // the engine is simply not reached), which must not leak into the other tests here.
-  const faulty = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
+  const logs: Record<string, unknown>[] = [];
+  const faulty = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' }, logs);
   t.teardown(() => faulty.close());
   // runFrame answers errors as values; a rejection is a fault of ours (the scheduler turns it into internal_error).
   faulty.service.runFrame = async () => {
@@ -138,5 +139,7 @@ test('an unexpected server fault is internal_error, close 1011', async (t) => {
   const client = await StreamClient.session(`${faulty.wsUrl}?pipeline_id=detect`);
   client.send(smallFrame());
   t.is((await client.closed).code, 1011);
-  t.like(lastError(client), { error: 'internal_error', detail: 'injected fault', frame_index: 0 });
+  // The client is told it was our fault, not what it was; the log has the message (issue 9, defect 4).
+  t.like(lastError(client), { error: 'internal_error', detail: 'an unexpected server fault; the server log has the details', frame_index: 0 });
+  t.true(logs.some((l) => l.msg === 'stream frame failed' && l.detail === 'injected fault'));
 });

@@ -1,7 +1,7 @@
 /** FrameScheduler alone: capacity, pull, round-robin lanes, the HTTP FIFO lane, counters, faults, refill before done. */
 import test from 'ava';
 
-import { FramewireError } from '../src/errors';
+import { FramewireError, INTERNAL_DETAIL } from '../src/errors';
 import type { FrameAnswer, FrameOutcome } from '../src/services/pipeline';
 import { FrameScheduler, type Lane } from '../src/services/streaming';
 
@@ -207,7 +207,8 @@ test('a runFrame that rejects becomes an internal_error outcome and frees its sl
   call('r0').reject('not even an Error');
   const outcome = await r; // never rejects
   t.true(outcome instanceof FramewireError);
-  t.like(outcome as FramewireError, { code: 'internal_error', detail: 'not even an Error' });
+  // The client-facing detail says it was our fault; what was thrown is kept for the log.
+  t.like(outcome as FramewireError, { code: 'internal_error', detail: INTERNAL_DETAIL, internalDetail: 'not even an Error' });
   t.is(scheduler.inFlight, 0);
 });
 

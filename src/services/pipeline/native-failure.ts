@@ -4,7 +4,7 @@
  * message stays in the server log (FramewireError.internalDetail). Decoder refusals (invalid_frame) are the
  * engine's own words about the frame and go out as they are. Pure: no addon.
  */
-import { FramewireError, isErrorCode } from '../../errors';
+import { FramewireError, INTERNAL_DETAIL, isErrorCode } from '../../errors';
 
 /** The engine's failure shape (src/native/binding.ts NativeFailure), restated so this module needs no addon. */
 export interface EngineFailure {
@@ -20,5 +20,5 @@ export function fromEngineFailure(failure: EngineFailure): FramewireError {
     const node = /^node ([\w-]+): /.exec(failure.message)?.[1];
     return new FramewireError(code, `${node ? `node ${node}: ` : ''}the model failed on this frame; the server log has the details`, failure.message);
   }
-  return new FramewireError('internal_error', 'an unexpected server fault; the server log has the details', failure.message);
+  return new FramewireError('internal_error', INTERNAL_DETAIL, failure.message);
 }
