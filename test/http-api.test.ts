@@ -1,6 +1,7 @@
 /** HTTP: every endpoint and every error status, against a real server on a loopback port. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 
 import test from 'ava';
 
@@ -65,7 +66,21 @@ const errorCases: [string, () => Promise<Response>, number, string][] = [
   ['a PNG content type', () => post('/v1/pipelines/detect/infer', readMedia('basketball1.png'), { 'Content-Type': 'image/png' }), 415, 'unsupported_media_type'],
   ['no content type', () => post('/v1/pipelines/detect/infer', readMedia('messi5.jpg'), {}), 415, 'unsupported_media_type'],
   ['an unknown route', () => fetch(`${server.url}/v2/nothing`), 404, 'not_found'],
+  // Issue 9, defect 10: client faults used to answer 500 internal_error.
+  ['a bad percent-escape in the pipeline id (%zz)', () => post('/v1/pipelines/%zz/infer', readMedia('messi5.jpg')), 400, 'invalid_request'],
+  ['a lone % in the pipeline id', () => post('/v1/pipelines/%/infer', readMedia('messi5.jpg')), 400, 'invalid_request'],
+  ['a truncated UTF-8 escape (%E0%A4%A)', () => post('/v1/pipelines/%E0%A4%A/infer', readMedia('messi5.jpg')), 400, 'invalid_request'],
+  ['an unknown Content-Encoding', () => post('/v1/pipelines/detect/infer', readMedia('messi5.jpg'), { ...jpeg, 'Content-Encoding': 'bogus' }), 415, 'unsupported_media_type'],
+  ['Content-Encoding gzip on a plain body', () => post('/v1/pipelines/detect/infer', readMedia('messi5.jpg'), { ...jpeg, 'Content-Encoding': 'gzip' }), 400, 'invalid_request'],
+  ['Content-Encoding br on a plain body', () => post('/v1/pipelines/detect/infer', readMedia('messi5.jpg'), { ...jpeg, 'Content-Encoding': 'br' }), 400, 'invalid_request'],
+  ['a truncated gzip body', () => post('/v1/pipelines/detect/infer', gzipSync(readMedia('messi5.jpg')).subarray(0, 5000), { ...jpeg, 'Content-Encoding': 'gzip' }), 400, 'invalid_request'],
 ];
+
+test('a gzip-encoded JPEG body is decoded and answered', async (t) => {
+  const res = await post('/v1/pipelines/detect/infer', gzipSync(readMedia('messi5.jpg')), { ...jpeg, 'Content-Encoding': 'gzip' });
+  t.is(res.status, 200);
+  t.true(((await res.json()) as { detections: unknown[] }).detections.length > 0);
+});
 
 for (const [name, send, status, code] of errorCases) {
   test(`${name} answers ${status} ${code} with exactly error and detail`, async (t) => {

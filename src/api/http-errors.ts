@@ -14,11 +14,17 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    // body-parser marks its own failures with a `type`.
+    // body-parser marks its own failures with a `type`; it, the router (a bad percent-escape) and zlib (a body
+    // its Content-Encoding does not describe) mark client faults with a 4xx `status`. Those are the client's:
+    // never a 5xx.
     const type = (err as { type?: string }).type;
+    const status = (err as { status?: unknown }).status;
+    const clientFault = typeof status === 'number' && status >= 400 && status < 500;
     let error: FramewireError;
     if (type === 'entity.too.large') error = new FramewireError('frame_too_large', `body exceeds the limit of ${(err as { limit: number }).limit} bytes`);
-    else if (type !== undefined && (err as { status?: number }).status === 400) error = new FramewireError('invalid_frame', (err as Error).message);
+    else if (status === 415) error = new FramewireError('unsupported_media_type', (err as Error).message);
+    else if (type !== undefined && status === 400) error = new FramewireError('invalid_frame', (err as Error).message);
+    else if (clientFault) error = new FramewireError('invalid_request', (err as Error).message);
     else error = toFramewireError(err);
     if (error.code === 'internal_error' || error.code === 'pipeline_failure') log.error({ err, path: req.path, error: error.code, detail: error.logDetail }, 'request failed');
     else log.debug({ path: req.path, error: error.code, detail: error.detail }, 'request rejected');
