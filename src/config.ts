@@ -27,6 +27,8 @@ export interface Config {
    * OpenCV's own (TBB in Debian's build). Process-wide.
    */
   readonly coreSharing: boolean;
+  /** HTTP requests that may wait for a slot; one more is answered 503 server_busy at once, requests. */
+  readonly maxQueuedRequests: number;
   /** Largest accepted HTTP body, bytes (the stream has its own limit, stream.maxFrameBytes). */
   readonly maxFrameBytes: number;
   /** Largest accepted frame, pixels (width x height from the JPEG header). */
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     workerSlots,
     openCvThreads: integer(env, 'FRAMEWIRE_OPENCV_THREADS', cores, 1, MAX_THREADS),
     coreSharing: boolean(env, 'FRAMEWIRE_CORE_SHARING', true),
+    maxQueuedRequests: integer(env, 'FRAMEWIRE_MAX_QUEUED_REQUESTS', 32, 0, 100_000),
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),

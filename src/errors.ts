@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   frame_too_large: { http: 413, ws: 1009, summary: 'The frame is larger than the byte limit.' },
   unsupported_media_type: { http: 415, ws: null, summary: 'The request body is not image/jpeg.' },
   client_too_slow: { http: 503, ws: 1008, summary: 'The client does not read its answers; its unsent output passed the limit.' },
-  server_busy: { http: 503, ws: 1013, summary: 'The stream session limit is reached.' },
+  server_busy: { http: 503, ws: 1013, summary: 'The stream session limit is reached, the HTTP request queue is full, or the server is shutting down.' },
   not_ready: { http: 503, ws: 1013, summary: 'Models are still loading; retry when /readyz answers 200.' },
   pipeline_failure: { http: 500, ws: null, summary: 'A model or OpenCV call failed on a frame that decoded fine.' },
   internal_error: { http: 500, ws: 1011, summary: 'An unexpected server fault.' },

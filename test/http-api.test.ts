@@ -112,3 +112,18 @@ test('/readyz is 503 not_ready until the models are loaded, then 200', async (t)
     app.close();
   }
 });
+
+test('HTTP requests beyond FRAMEWIRE_MAX_QUEUED_REQUESTS answer 503 server_busy with Retry-After, the rest 200 (issue 9, defect 15)', async (t) => {
+  const busy = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_MAX_QUEUED_REQUESTS: '2' });
+  t.teardown(() => busy.close());
+  const frame = readMedia('messi5.jpg');
+  const answers = await Promise.all(Array.from({ length: 24 }, () => fetch(`${busy.url}/v1/pipelines/detect_accurate/infer`, { method: 'POST', body: frame, headers: jpeg })));
+  const refused = answers.filter((r) => r.status === 503);
+  t.true(refused.length > 0, 'a burst of 24 against 1 slot and 2 waiting places is partly refused');
+  t.true(answers.every((r) => r.status === 200 || r.status === 503), answers.map((r) => r.status).join(','));
+  for (const r of refused) {
+    t.is(r.headers.get('retry-after'), '1');
+    t.is(((await r.json()) as { error: string }).error, 'server_busy');
+  }
+  t.true(answers.filter((r) => r.status === 200).length >= 3, 'the running and the waiting requests are answered');
+});

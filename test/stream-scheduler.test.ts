@@ -20,7 +20,7 @@ interface Call {
  * A scheduler over a fake engine: each runFrame call waits until the test finishes it. Frames are labelled
  * by their bytes ("A#0"); `log` records, in order, every take, run and done.
  */
-function harness(capacity: number) {
+function harness(capacity: number, maxQueuedRequests = Infinity) {
   const log: string[] = [];
   const calls: Call[] = [];
   let running = 0;
@@ -31,7 +31,7 @@ function harness(capacity: number) {
     maxRunning = Math.max(maxRunning, running);
     log.push(`run ${label}`);
     return new Promise<FrameOutcome>((resolve, reject) => calls.push({ label, resolve, reject })).finally(() => (running -= 1));
-  });
+  }, maxQueuedRequests);
   const call = (label: string): Call => {
     const found = calls.find((c) => c.label === label);
     if (!found) throw new Error(`${label} is not running; log: ${log.join(', ')}`);
@@ -236,4 +236,20 @@ test('the freed slot is refilled before the finished frame\'s done() runs', asyn
   await settle();
   t.deepEqual(log, ['run A', 'run B', 'done A']);
   t.is(inFlightInDone, 1, 'B was already inside the engine when A was answered');
+});
+
+test('HTTP requests beyond maxQueuedRequests are refused at once with server_busy; the waiting ones still run', async (t) => {
+  const { scheduler, request, finish, runs } = harness(1, 2);
+  const running = request('r0'); // takes the slot at once
+  const waiting = [request('r1'), request('r2')];
+  t.is(scheduler.queuedRequests, 2);
+  const refused = await request('r3');
+  t.true(refused instanceof FramewireError);
+  t.is((refused as FramewireError).code, 'server_busy');
+  t.is(scheduler.queuedRequests, 2, 'the refused request never queued');
+  await finish('r0');
+  await finish('r1');
+  await finish('r2');
+  t.deepEqual(runs(), ['r0', 'r1', 'r2']);
+  for (const outcome of [await running, ...(await Promise.all(waiting))]) t.false(outcome instanceof FramewireError);
 });

@@ -4,6 +4,8 @@ import { FramewireError, toFramewireError } from '../errors';
 import type { Logger } from '../logger';
 
 export function sendError(res: Response, error: FramewireError): void {
+  // Both pass within seconds: the queue drains, the models finish loading.
+  if (error.code === 'server_busy' || error.code === 'not_ready') res.set('Retry-After', '1');
   res.status(error.httpStatus).json(error.toJSON());
 }
 

@@ -11,7 +11,7 @@
  * moment), so a fast sender or a burst of HTTP requests gets one turn per
  * round, like every other lane. Pure: the engine call is injected.
  */
-import { toFramewireError } from '../../errors';
+import { FramewireError, toFramewireError } from '../../errors';
 import type { FrameOutcome } from '../pipeline';
 
 /** Runs one frame on the engine; errors come back as values. */
@@ -54,10 +54,13 @@ export class FrameScheduler {
   /**
    * @param capacity frames inside the engine at once: the worker slots. More would only queue inside the
    *   engine, where a frame can no longer be superseded and only ages.
+   * @param maxQueuedRequests HTTP requests that may wait in their lane; one more is refused at once with
+   *   server_busy, so a burst cannot hold unbounded memory (each waiting request holds its body).
    */
   constructor(
     readonly capacity: number,
     private readonly runFrame: RunFrame,
+    readonly maxQueuedRequests = Infinity,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
@@ -73,8 +76,11 @@ export class FrameScheduler {
     this.ready.delete(lane);
   }
 
-  /** An HTTP request: waits its turn in the shared FIFO lane, then runs. Never rejects. */
+  /** An HTTP request: waits its turn in the shared FIFO lane, then runs, or is refused when the lane is full. Never rejects. */
   request(pipelineId: string, bytes: Buffer): Promise<FrameOutcome> {
+    if (this.requests.length >= this.maxQueuedRequests) {
+      return Promise.resolve(new FramewireError('server_busy', `${this.requests.length} HTTP requests are already waiting for a slot; retry shortly`));
+    }
     return new Promise((resolve) => {
       this.requests.push({ pipelineId, bytes, resolve });
       this.wake(this.requestLane);
