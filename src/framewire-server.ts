@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 import { createApp } from './api/app';
+import { HttpDrain } from './api/http-drain';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -57,7 +58,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     get queuedRequests() { return scheduler.queuedRequests; },
     get waitingStreamFrames() { return streams.waitingFrames; },
   });
-  const server = http.createServer(createApp(service, scheduler, metrics, config.maxFrameBytes, log));
+  // HTTP drains on the stream service's 'accepting': one truth for 'shutting down'.
+  const drain = new HttpDrain(() => streams.accepting);
+  const server = http.createServer(createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain));
   const stream = new VideoStreamEndpoint({ streams, config: config.stream, log });
   stream.attach(server);
   await new Promise<void>((resolve, reject) => {
@@ -86,9 +89,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     port,
     ready,
     close: async () => {
-      // Streams first, with the listener still open: an upgrade arriving meanwhile gets a 503 server_busy
-      // answer instead of a refused connection. Leave a second of the deadline for HTTP and the process.
-      await stream.shutdown(Math.max(100, config.stream.shutdownTimeoutMs - 1000));
+      // The listener stays open while the server drains: a new upgrade or request meanwhile gets a 503
+      // server_busy answer instead of a refused connection. Streams first (shutdown turns 'accepting' off
+      // for HTTP too), then the HTTP requests already accepted; half a second of the deadline is left for
+      // the sockets and the process.
+      const end = performance.now() + config.stream.shutdownTimeoutMs - 500;
+      await stream.shutdown(Math.max(100, end - performance.now() - 500));
+      const drained = await drain.idle(Math.max(0, end - performance.now()));
+      if (!drained) log.warn({ open_requests: drain.active }, 'shutdown deadline reached; cutting remaining HTTP requests');
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await httpClosed;

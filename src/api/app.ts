@@ -5,13 +5,15 @@ import type { Metrics } from '../metrics';
 import type { VideoFilePipelineService } from '../services/pipeline';
 import type { FrameScheduler } from '../services/streaming';
 import { FramewireError } from '../errors';
+import { HttpDrain } from './http-drain';
 import { errorHandler, sendError } from './http-errors';
 import { healthRouter } from './routes/health';
 import { pipelinesRouter } from './routes/pipelines';
 
-export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger): Express {
+export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(drain.middleware());
   app.use(healthRouter(service));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
