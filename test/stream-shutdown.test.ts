@@ -3,13 +3,14 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 import { PROJECT_ROOT } from '../src/config';
 import { vtestFrames } from './helpers/frames';
 import { StreamClient } from './helpers/stream-client';
 
-test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, sessions closed 1001, exit 0 within 10 s', async (t) => {
+/** The real server as its own process (so SIGTERM is real), with its pino lines collected. */
+async function serverProcess(t: ExecutionContext): Promise<{ port: number; lines: Record<string, unknown>[]; exited: Promise<number | null>; kill: (signal: NodeJS.Signals) => void }> {
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'dist', 'src', 'server.js')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', FRAMEWIRE_WORKER_SLOTS: '2' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -18,7 +19,7 @@ test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, session
   t.teardown(() => child.kill('SIGKILL'));
   let port = 0;
   const lines: Record<string, unknown>[] = [];
-  const ready = new Promise<void>((resolve) => {
+  await new Promise<void>((resolve) => {
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       const entry = JSON.parse(line) as Record<string, unknown>;
       lines.push(entry);
@@ -26,7 +27,11 @@ test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, session
       if (entry.msg === 'models loaded and warmed up; ready') resolve();
     });
   });
-  await ready;
+  return { port, lines, exited, kill: (signal) => child.kill(signal) };
+}
+
+test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, sessions closed 1001, exit 0 within 10 s', async (t) => {
+  const { port, lines, exited, kill } = await serverProcess(t);
 
   // detect_accurate takes ~40 ms a frame: when SIGTERM lands, each session has one frame in flight and one waiting.
   const clients = await Promise.all([1, 2].map(() => StreamClient.connect(`ws://127.0.0.1:${port}/ws/video/stream?pipeline_id=detect_accurate`)));
@@ -35,7 +40,7 @@ test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, session
   for (const c of clients) for (const f of frames) c.send(f);
   await new Promise((r) => setTimeout(r, 30));
   const killedAt = Date.now();
-  child.kill('SIGTERM');
+  kill('SIGTERM');
 
   const closes = await Promise.all(clients.map((c) => c.closed));
   const code = await exited;
@@ -49,4 +54,36 @@ test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, session
     t.true(c.answers().some((m) => 'result' in m), 'the in-flight frame was answered with its result');
   }
   t.true(lines.some((l) => l.msg === 'shutdown complete'));
+});
+
+// Issue 9, defect 6. This holds the invariant end to end under load; that a frame arriving while the session
+// drains is received and answered dropped/shutdown (rather than ignored) is stream-service.test.ts's shutdown test.
+test('SIGTERM under a flood: every frame the server received is answered exactly once', async (t) => {
+  const { port, lines, exited, kill } = await serverProcess(t);
+  const clients = await Promise.all([1, 2, 3].map(() => StreamClient.session(`ws://127.0.0.1:${port}/ws/video/stream?pipeline_id=detect_fast`)));
+  const frames = vtestFrames(4);
+  // Each client sends without waiting for answers until its socket closes: frames are on the wire at SIGTERM.
+  const floods = clients.map((c) => {
+    let k = 0;
+    const timer = setInterval(() => {
+      if (c.ws.readyState === c.ws.OPEN) c.send(frames[k++ % frames.length]);
+    }, 3);
+    void c.closed.then(() => clearInterval(timer));
+    return timer;
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  kill('SIGTERM');
+  const closes = await Promise.all(clients.map((c) => c.closed));
+  floods.forEach((timer) => clearInterval(timer));
+  t.is(await exited, 0);
+  const received = lines.filter((l) => l.msg === 'stream_disconnect').map((l) => [l.session_id, l.frames_received] as const);
+  t.is(received.length, 3);
+  for (const [i, c] of clients.entries()) {
+    t.is(closes[i].code, 1001);
+    const sessionId = (c.messages.find((m) => m.event === 'session_started') as { session_id: string }).session_id;
+    const count = received.find(([id]) => id === sessionId)?.[1] as number;
+    t.true(count > 10, `the flood reached the server (${count} frames)`);
+    const indexes = c.answers().map((m) => m.frame_index as number).sort((a, b) => a - b);
+    t.deepEqual(indexes, Array.from({ length: count }, (_v, k) => k), 'each of the frames the server received got one answer');
+  }
 });

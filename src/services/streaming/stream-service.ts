@@ -129,7 +129,17 @@ export class StreamService {
   /** A message from the session's socket. */
   receive(session: StreamSession, data: Buffer, isBinary: boolean): void {
     const live = this.live.get(session.sessionId);
-    if (!live || session.state !== 'open') return; // closing: the accepted frames are being answered; nothing new
+    if (!live) return;
+    if (session.state === 'closing' && session.end?.code === 1001 && isBinary) {
+      // Shutting down, and the session's last message is not sent yet: a frame still arriving was on the wire
+      // when the server stopped; it gets its answer like every frame received.
+      const index = session.nextFrameIndex();
+      live.metrics.received.inc();
+      live.log.debug({ frame_index: index }, 'frame received during shutdown');
+      this.drop(live, { index, bytes: data, receivedAt: this.deps.clock() }, 'shutdown');
+      return;
+    }
+    if (session.state !== 'open') return; // ending on an error: the accepted frames are being answered; nothing new
     if (!isBinary) {
       this.fail(live, new FramewireError('invalid_message', 'send each frame as one binary message holding a complete JPEG; text messages are not accepted'));
       return;
