@@ -27,6 +27,10 @@ export interface Config {
    * OpenCV's own (TBB in Debian's build). Process-wide.
    */
   readonly coreSharing: boolean;
+  /** Time a client has to send a request's headers, ms; a slower one gets 408 and the connection closes. */
+  readonly httpHeadersTimeoutMs: number;
+  /** Time a client has to send a whole request (headers and body), ms. At least httpHeadersTimeoutMs. */
+  readonly httpRequestTimeoutMs: number;
   /** HTTP requests that may wait for a slot; one more is answered 503 server_busy at once, requests. */
   readonly maxQueuedRequests: number;
   /** Largest accepted HTTP body, bytes (the stream has its own limit, stream.maxFrameBytes). */
@@ -117,6 +121,13 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
 
   const workerSlots = integer(env, 'FRAMEWIRE_WORKER_SLOTS', cores, 1, MAX_SLOTS);
 
+  const httpHeadersTimeoutMs = integer(env, 'FRAMEWIRE_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
+  const httpRequestTimeoutMs = integer(env, 'FRAMEWIRE_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  // Node refuses a headers timeout longer than the request timeout; say so at start, naming the variables.
+  if (httpHeadersTimeoutMs > httpRequestTimeoutMs) {
+    throw new ConfigError('FRAMEWIRE_HTTP_HEADERS_TIMEOUT_MS', `(${httpHeadersTimeoutMs}) must not exceed FRAMEWIRE_HTTP_REQUEST_TIMEOUT_MS (${httpRequestTimeoutMs})`);
+  }
+
   const config: Config = {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
@@ -127,6 +138,8 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     workerSlots,
     openCvThreads: integer(env, 'FRAMEWIRE_OPENCV_THREADS', cores, 1, MAX_THREADS),
     coreSharing: boolean(env, 'FRAMEWIRE_CORE_SHARING', true),
+    httpHeadersTimeoutMs,
+    httpRequestTimeoutMs,
     maxQueuedRequests: integer(env, 'FRAMEWIRE_MAX_QUEUED_REQUESTS', 32, 0, 100_000),
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),

@@ -60,7 +60,16 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   // HTTP drains on the stream service's 'accepting': one truth for 'shutting down'.
   const drain = new HttpDrain(() => streams.accepting);
-  const server = http.createServer(createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain));
+  const server = http.createServer(
+    {
+      // Slow or stalled clients cannot hold connections: a request's headers and its whole body each have a
+      // deadline (408, then the connection closes), checked every second rather than Node's default 30 s.
+      headersTimeout: config.httpHeadersTimeoutMs,
+      requestTimeout: config.httpRequestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain),
+  );
   const stream = new VideoStreamEndpoint({ streams, config: config.stream, log });
   stream.attach(server);
   await new Promise<void>((resolve, reject) => {

@@ -34,6 +34,8 @@ const invalid: [Record<string, string>, RegExp][] = [
   [{ FRAMEWIRE_MAX_FRAME_PIXELS: '0' }, /^FRAMEWIRE_MAX_FRAME_PIXELS: must be between/],
   [{ FRAMEWIRE_SCALED_DECODE: 'maybe' }, /^FRAMEWIRE_SCALED_DECODE: must be true or false/],
   [{ FRAMEWIRE_CORE_SHARING: 'tbb' }, /^FRAMEWIRE_CORE_SHARING: must be true or false/],
+  [{ FRAMEWIRE_MAX_QUEUED_REQUESTS: 'many' }, /^FRAMEWIRE_MAX_QUEUED_REQUESTS: must be a whole number/],
+  [{ FRAMEWIRE_HTTP_HEADERS_TIMEOUT_MS: '20000', FRAMEWIRE_HTTP_REQUEST_TIMEOUT_MS: '10000' }, /^FRAMEWIRE_HTTP_HEADERS_TIMEOUT_MS: \(20000\) must not exceed FRAMEWIRE_HTTP_REQUEST_TIMEOUT_MS \(10000\)/],
 ];
 
 for (const [env, message] of invalid) {
