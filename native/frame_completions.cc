@@ -49,6 +49,7 @@ void FrameCompletions::Settle(Napi::Env env, Napi::Function, FrameCompletions* s
     outcome.Set("decodeMs", call->result.timings.decode_ms);
     outcome.Set("inferenceMs", call->result.timings.inference_ms);
     outcome.Set("totalMs", call->result.timings.total_ms);
+    outcome.Set("decodeWarnings", call->result.decode_warnings);
   } else {
     // Errors are data: the promise resolves either way, so a bad frame costs
     // no exception and no stack trace.

@@ -68,6 +68,7 @@ export class Metrics {
   readonly decode = new Histogram({ name: 'framewire_frame_decode_seconds', help: 'JPEG header check and decode per frame.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   readonly inference = new Histogram({ name: 'framewire_frame_inference_seconds', help: 'Pre-processing and forward, all nodes, per frame.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   readonly total = new Histogram({ name: 'framewire_frame_total_seconds', help: 'Native time per frame (decode, inference, post-processing).', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  readonly decoderWarnings = new Counter({ name: 'framewire_decoder_warnings_total', help: 'Corrupt-data warnings libjpeg raised on frames that still decoded (HTTP and streams); never printed.', registers: [this.registry] });
   private readonly byPipeline = new Map<string, PipelineStreamMetrics>();
 
   constructor(

@@ -5,7 +5,7 @@ import { FramewireError, INTERNAL_DETAIL } from '../src/errors';
 import type { FrameAnswer, FrameOutcome } from '../src/services/pipeline';
 import { FrameScheduler, type Lane } from '../src/services/streaming';
 
-const answer = (label: string): FrameAnswer => ({ json: JSON.stringify({ label }), decodeMs: 1, inferenceMs: 2, totalMs: 3 });
+const answer = (label: string): FrameAnswer => ({ json: JSON.stringify({ label }), decodeMs: 1, inferenceMs: 2, totalMs: 3, decodeWarnings: 0 });
 const describe = (outcome: FrameOutcome): string => (outcome instanceof FramewireError ? outcome.code : (JSON.parse(outcome.json) as { label: string }).label);
 /** Lets every settled promise run its callbacks. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));

@@ -95,7 +95,7 @@ function harness(options: { capacity?: number; maxSessions?: number; policy?: Pa
     return found;
   };
   /** The engine answers `label` (a result unless told otherwise); its callbacks run. */
-  const finish = async (label: string, outcome: FrameOutcome = { json: `{"frame":"${label}"}`, decodeMs: 1, inferenceMs: 2, totalMs: 4 }): Promise<void> => {
+  const finish = async (label: string, outcome: FrameOutcome = { json: `{"frame":"${label}"}`, decodeMs: 1, inferenceMs: 2, totalMs: 4, decodeWarnings: 0 }): Promise<void> => {
     call(label).resolve(outcome);
     await settle();
   };
@@ -187,7 +187,7 @@ test('every accepted frame gets exactly one answer: three floods, failures, stal
     x ^= x << 5;
     return (x >>> 0) / 2 ** 32;
   };
-  const result = (label: string): FrameOutcome => ({ json: `{"frame":"${label}"}`, decodeMs: 1, inferenceMs: 2, totalMs: 4 });
+  const result = (label: string): FrameOutcome => ({ json: `{"frame":"${label}"}`, decodeMs: 1, inferenceMs: 2, totalMs: 4, decodeWarnings: 0 });
   const sent = [0, 0, 0];
   for (let step = 0; step < 500; step++) {
     const r = random();

@@ -263,6 +263,7 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
   result.width = frame.original_width;
   result.height = frame.original_height;
   result.timings.decode_ms = stage.Lap();
+  result.decode_warnings = models.decoder->last_warnings();
   // Reduced decode rounds sizes up (ceil(w / factor)), so map back by the true ratio.
   const float to_original = static_cast<float>(frame.original_width) / frame.bgr.cols;
 

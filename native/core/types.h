@@ -78,6 +78,7 @@ struct FrameResult {
   std::vector<Detection> detections;
   std::vector<Face> faces;
   StageTimings timings;
+  int decode_warnings = 0;  // corrupt-data warnings libjpeg raised while decoding this frame (decoded anyway)
 };
 
 }  // namespace framewire

@@ -81,6 +81,8 @@ export interface NativeSuccess {
   readonly decodeMs: number;
   readonly inferenceMs: number;
   readonly totalMs: number;
+  /** Corrupt-data warnings libjpeg raised on this frame, which still decoded (never printed: counted). */
+  readonly decodeWarnings: number;
   readonly error?: undefined;
 }
 
