@@ -15,8 +15,7 @@ import type { Logger } from './logger';
 import { Metrics } from './metrics';
 import { readManifest } from './models/manifest';
 import { openCvInfo } from './native/binding';
-import { FramewireError } from './errors';
-import { VideoFilePipelineService, type FrameOutcome } from './services/pipeline';
+import { VideoFilePipelineService } from './services/pipeline';
 import { FrameScheduler, StreamService } from './services/streaming';
 
 export interface RunningServer {
@@ -42,13 +41,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
   // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
   const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
-  const runFrame = async (pipelineId: string, bytes: Buffer): Promise<FrameOutcome> => {
-    const outcome = await service.runFrame(pipelineId, bytes);
-    // libjpeg's corrupt-data warnings are counted here for both transports, never printed to stderr.
-    if (!(outcome instanceof FramewireError) && outcome.decodeWarnings > 0) metrics.decoderWarnings.inc(outcome.decodeWarnings);
-    return outcome;
-  };
-  const scheduler = new FrameScheduler(service.slots, runFrame, config.maxQueuedRequests);
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes) => service.runFrame(pipelineId, bytes), config.maxQueuedRequests);
   const streams = new StreamService({
     scheduler,
     pipelines: service,

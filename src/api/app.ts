@@ -18,7 +18,7 @@ export function createApp(service: VideoFilePipelineService, scheduler: FrameSch
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(pipelinesRouter(service, scheduler, maxFrameBytes));
+  app.use(pipelinesRouter(service, scheduler, metrics, maxFrameBytes));
   app.use((req, res) => sendError(res, new FramewireError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));
   return app;

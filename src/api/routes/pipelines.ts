@@ -3,9 +3,10 @@ import express, { Router } from 'express';
 import { FramewireError } from '../../errors';
 import type { VideoFilePipelineService } from '../../services/pipeline';
 import type { FrameScheduler } from '../../services/streaming';
+import type { Metrics } from '../../metrics';
 
 /** GET /v1/pipelines and POST /v1/pipelines/:id/infer (body: one JPEG). */
-export function pipelinesRouter(service: VideoFilePipelineService, scheduler: FrameScheduler, maxFrameBytes: number): Router {
+export function pipelinesRouter(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number): Router {
   const router = Router();
   const jpegBody = express.raw({ type: 'image/jpeg', limit: maxFrameBytes });
 
@@ -28,6 +29,7 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
       // Waits its turn with the streams (one HTTP lane in the round-robin), then runs.
       const outcome = await scheduler.request(req.params.id, frame);
       if (outcome instanceof FramewireError) throw outcome;
+      if (outcome.decodeWarnings > 0) metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
       res.type('application/json').send(outcome.json);
     },
   );

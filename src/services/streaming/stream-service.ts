@@ -257,6 +257,7 @@ export class StreamService {
       session.markProcessed(outcome.totalMs);
       metrics.processed.inc();
       metrics.timings(outcome.decodeMs, outcome.inferenceMs, outcome.totalMs);
+      if (outcome.decodeWarnings > 0) this.deps.metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
       live.output.answer({ type: 'result', frameIndex: frame.index, json: outcome.json });
       this.warnIfTooFast(live);
     } else if (outcome.code === 'pipeline_failure') {
