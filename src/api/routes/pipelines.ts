@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 
 import { FramewireError } from '../../errors';
-import type { VideoFilePipelineService } from '../../services/pipeline';
+import { unknownPipeline, type VideoFilePipelineService } from '../../services/pipeline';
 import type { FrameScheduler } from '../../services/streaming';
 import type { Metrics } from '../../metrics';
 
@@ -18,7 +18,7 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
     '/v1/pipelines/:id/infer',
     (req, _res, next) => {
       // Cheap checks first, before the body is read.
-      if (!service.isValidPipeline(req.params.id)) throw new FramewireError('invalid_pipeline', `no pipeline "${req.params.id}"; GET /v1/pipelines lists them`);
+      if (!service.isValidPipeline(req.params.id)) throw unknownPipeline(req.params.id);
       if (!req.is('image/jpeg')) throw new FramewireError('unsupported_media_type', `Content-Type must be image/jpeg, got ${req.get('content-type') ?? 'none'}`);
       next();
     },

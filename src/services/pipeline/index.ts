@@ -1,5 +1,6 @@
 export {
   VideoFilePipelineService,
+  unknownPipeline,
   type Box,
   type Detection,
   type Face,

@@ -18,6 +18,11 @@ export type FrameAnswer = NativeSuccess;
 /** What a frame comes back as: its answer, or the error that refused it (errors are values on the hot path). */
 export type FrameOutcome = FrameAnswer | FramewireError;
 
+/** The one wording of an unknown pipeline id, for every transport. */
+export function unknownPipeline(pipelineId: string): FramewireError {
+  return new FramewireError('invalid_pipeline', `no pipeline "${pipelineId}"; GET /v1/pipelines lists them`);
+}
+
 export interface PipelineDescription {
   id: string;
   description: string;
@@ -102,7 +107,7 @@ export class VideoFilePipelineService {
    */
   async runFrame(pipelineId: string, frame: Buffer): Promise<FrameOutcome> {
     const index = this.indexById.get(pipelineId);
-    if (index === undefined) return new FramewireError('invalid_pipeline', `no pipeline "${pipelineId}"; GET /v1/pipelines lists them`);
+    if (index === undefined) return unknownPipeline(pipelineId);
     if (!this.loaded) return new FramewireError('not_ready', 'models are still loading');
     if (frame.length > this.maxFrameBytes) return new FramewireError('frame_too_large', `frame is ${frame.length} bytes, the limit is ${this.maxFrameBytes}`);
     const outcome = await this.engine.infer(index, frame);

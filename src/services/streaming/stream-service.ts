@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { FramewireError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { Metrics, PipelineStreamMetrics } from '../../metrics';
-import type { FrameOutcome } from '../pipeline';
+import { unknownPipeline, type FrameOutcome } from '../pipeline';
 import type { FrameScheduler, Lane, LaneFrame } from './backpressure';
 import { validateFrame, type FrameLimits } from './frame-validator';
 import { StreamSession, type Clock, type DropCause, type PendingFrame, type SessionPolicy, type SlowDownWarning } from './session-manager';
@@ -102,7 +102,7 @@ export class StreamService {
     const { pipelines, maxSessions } = this.deps;
     let refusal: FramewireError | undefined;
     if (!pipelines.isValidPipeline(pipelineId)) {
-      refusal = new FramewireError('invalid_pipeline', pipelineId ? `no pipeline "${pipelineId}"; GET /v1/pipelines lists them` : 'the pipeline_id query parameter is required');
+      refusal = pipelineId ? unknownPipeline(pipelineId) : new FramewireError('invalid_pipeline', 'the pipeline_id query parameter is required');
     } else if (!this.acceptingSessions) refusal = new FramewireError('server_busy', 'the server is shutting down');
     else if (!pipelines.ready) refusal = new FramewireError('not_ready', 'models are still loading; retry when /readyz answers 200');
     else if (this.live.size >= maxSessions) refusal = new FramewireError('server_busy', `the server holds its maximum of ${maxSessions} sessions`);
@@ -130,22 +130,20 @@ export class StreamService {
   receive(session: StreamSession, data: Buffer, isBinary: boolean): void {
     const live = this.live.get(session.sessionId);
     if (!live) return;
-    if (session.state === 'closing' && session.end?.code === 1001 && isBinary) {
-      // Shutting down, and the session's last message is not sent yet: a frame still arriving was on the wire
-      // when the server stopped; it gets its answer like every frame received.
-      const index = session.nextFrameIndex();
-      live.metrics.received.inc();
-      live.log.debug({ frame_index: index }, 'frame received during shutdown');
-      this.drop(live, { index, bytes: data, receivedAt: this.deps.clock() }, 'shutdown');
-      return;
-    }
-    if (session.state !== 'open') return; // ending on an error: the accepted frames are being answered; nothing new
+    // Shutting down, and the session's last message is not sent yet: a frame still arriving was on the wire when
+    // the server stopped; it is received and answered dropped/shutdown. Ending on an error: nothing new is taken.
+    const drainingForShutdown = session.state === 'closing' && session.end?.code === 1001;
+    if (session.state !== 'open' && !(drainingForShutdown && isBinary)) return;
     if (!isBinary) {
       this.fail(live, new FramewireError('invalid_message', 'send each frame as one binary message holding a complete JPEG; text messages are not accepted'));
       return;
     }
     const index = session.nextFrameIndex();
     live.metrics.received.inc();
+    if (drainingForShutdown) {
+      this.drop(live, { index, bytes: data, receivedAt: this.deps.clock() }, 'shutdown');
+      return;
+    }
     try {
       validateFrame(data, this.deps.limits);
     } catch (err) {
