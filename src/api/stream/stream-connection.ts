@@ -22,7 +22,7 @@ const CLOSE_GRACE_MS = 2000;
 
 /** The error message as the protocol sends it. */
 function errorMessage(error: FramewireError, frameIndex?: number): string {
-  return JSON.stringify(frameIndex === undefined ? { error: error.code, detail: error.detail } : { error: error.code, detail: error.detail, frame_index: frameIndex });
+  return JSON.stringify(frameIndex === undefined ? error.toJSON() : { ...error.toJSON(), frame_index: frameIndex });
 }
 
 export class StreamConnection implements SessionOutput {
