@@ -7,6 +7,7 @@ const layer = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] 
 const nativeBinding = { group: ['**/native/binding', '**/native/binding.js'], message: 'Only src/services/pipeline talks to the addon; import result types from services/pipeline.' };
 const api = { group: ['**/api/**', '**/api'], message: 'Services never call up into the transport layer.' };
 const streaming = { group: ['**/services/streaming', '**/services/streaming/**'], message: 'The pipeline service sits below streaming.' };
+const pipeline = { group: ['**/services/pipeline', '**/services/pipeline/**'], message: 'Tracking is pure: it reads results handed to it.' };
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', '.models/**'] },
@@ -20,4 +21,6 @@ export default tseslint.config(
   { files: ['src/api/**/*.ts'], rules: layer([nativeBinding]) },
   { files: ['src/services/streaming/**/*.ts'], rules: layer([nativeBinding, api]) },
   { files: ['src/services/pipeline/**/*.ts'], rules: layer([api, streaming]) },
+  // Tracking is pure policy: the streaming service hands it results and times; it imports no other layer.
+  { files: ['src/services/tracking/**/*.ts'], rules: layer([nativeBinding, api, streaming, pipeline]) },
 );

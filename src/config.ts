@@ -66,6 +66,26 @@ export interface StreamConfig {
   readonly maxBufferedBytes: number;
   /** Graceful shutdown deadline, ms. */
   readonly shutdownTimeoutMs: number;
+  /** Tracking, zones and lines for sessions that track (STREAM_TRACK_*, STREAM_ZONE_*, STREAM_LINE_*). */
+  readonly tracking: TrackingConfig;
+}
+
+/** The tracker's and the zone/line counters' settings (the TrackingPolicy of src/services/tracking). */
+export interface TrackingConfig {
+  /** Detections scoring at least this join the first association and may start tracks, 0..1. */
+  readonly highScore: number;
+  /** Updates a new track needs before it is confirmed and gets a track_id. */
+  readonly confirmHits: number;
+  /** A confirmed track unseen for longer than this is removed, ms (time, not frames: dropped frames do not age it faster). */
+  readonly keepMs: number;
+  /** Live tracks per session at most; beyond it no new track starts. */
+  readonly maxTracks: number;
+  /** Consecutive updates inside (outside) a zone before a track enters (exits) it. */
+  readonly zoneInertia: number;
+  /** Consecutive updates on a line's new side before a crossing counts. */
+  readonly lineConfirmUpdates: number;
+  /** Distance from a line within which an anchor is on neither side, as a fraction of the box's height. */
+  readonly lineMargin: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -168,5 +188,14 @@ function loadStreamConfig(env: Env): StreamConfig {
     heartbeatMs: integer(env, 'STREAM_HEARTBEAT_MS', 15_000, 10, 3_600_000),
     maxBufferedBytes: integer(env, 'STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer(env, 'STREAM_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    tracking: Object.freeze({
+      highScore: decimal(env, 'STREAM_TRACK_HIGH_SCORE', 0.5, 0, 1),
+      confirmHits: integer(env, 'STREAM_TRACK_CONFIRM_HITS', 2, 1, 100),
+      keepMs: integer(env, 'STREAM_TRACK_KEEP_MS', 1500, 0, 600_000),
+      maxTracks: integer(env, 'STREAM_TRACK_MAX_TRACKS', 256, 1, 10_000),
+      zoneInertia: integer(env, 'STREAM_ZONE_INERTIA', 3, 1, 100),
+      lineConfirmUpdates: integer(env, 'STREAM_LINE_CONFIRM_UPDATES', 2, 1, 100),
+      lineMargin: decimal(env, 'STREAM_LINE_MARGIN', 0.1, 0, 10),
+    }),
   });
 }

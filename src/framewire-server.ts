@@ -47,6 +47,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     pipelines: service,
     limits: { maxBytes: config.stream.maxFrameBytes, maxPixels: config.maxFramePixels },
     policy: config.stream,
+    tracking: config.stream.tracking,
     maxSessions: config.stream.maxSessions,
     metrics,
     log,
@@ -58,6 +59,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     get queuedRequests() { return scheduler.queuedRequests; },
     get waitingStreamFrames() { return streams.waitingFrames; },
   });
+  metrics.watchTracks(() => streams.activeTracks());
   // HTTP drains on the stream service's 'accepting': one truth for 'shutting down'.
   const drain = new HttpDrain(() => streams.accepting);
   const server = http.createServer(

@@ -30,6 +30,8 @@ export interface PipelineStreamMetrics {
   readonly slowDown: { inc(): void };
   dropped(cause: string): void;
   rejected(error: string): void;
+  /** A tracking event (line_crossed, zone_entered, zone_exited) sent in a result. */
+  trackEvent(type: string): void;
   readonly sessions: { inc(): void; dec(): void };
   /** Receive to engine start, ms. */
   queueWait(ms: number): void;
@@ -68,6 +70,7 @@ export class Metrics {
   readonly decode = new Histogram({ name: 'framewire_frame_decode_seconds', help: 'JPEG header check and decode per frame.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   readonly inference = new Histogram({ name: 'framewire_frame_inference_seconds', help: 'Pre-processing and forward, all nodes, per frame.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   readonly total = new Histogram({ name: 'framewire_frame_total_seconds', help: 'Native time per frame (decode, inference, post-processing).', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  readonly trackEvents = new Counter({ collect: this.flushTallies, name: 'framewire_stream_track_events_total', help: 'Tracking events sent in stream results, by type (line_crossed, zone_entered, zone_exited).', labelNames: ['pipeline_id', 'type'], registers: [this.registry] });
   readonly decoderWarnings = new Counter({ name: 'framewire_decoder_warnings_total', help: 'Corrupt-data warnings libjpeg raised on frames that still decoded (HTTP and streams); never printed.', registers: [this.registry] });
   private readonly byPipeline = new Map<string, PipelineStreamMetrics>();
 
@@ -83,6 +86,21 @@ export class Metrics {
     new Gauge({ name: 'framewire_inference_in_flight', help: 'Frames inside the native engine now (at most framewire_worker_slots).', registers: [this.registry], collect() { this.set(scheduler.inFlight); } });
     new Gauge({ name: 'framewire_inference_queued', help: 'Frames waiting for a slot: HTTP requests in their FIFO plus stream frames waiting in their session.', registers: [this.registry], collect() { this.set(scheduler.queuedRequests + scheduler.waitingStreamFrames); } });
     new Gauge({ name: 'framewire_worker_slots', help: 'Configured worker slots: the most frames inside the engine at once.', registers: [this.registry], collect() { this.set(scheduler.capacity); } });
+  }
+
+  /** Adds the active-tracks gauge, read at each scrape: confirmed tracks alive per pipeline id, over every tracking session. */
+  watchTracks(activeTracks: () => Map<string, number>): void {
+    const label = this.pipelineLabel;
+    new Gauge({
+      name: 'framewire_stream_tracks_active',
+      help: 'Confirmed tracks alive (tracked or briefly lost) in tracking stream sessions.',
+      labelNames: ['pipeline_id'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [pipelineId, n] of activeTracks()) this.inc({ pipeline_id: label(pipelineId) }, n);
+      },
+    });
   }
 
   /** The stream series of a pipeline id as a client gave it (an unconfigured id shares the `unknown` series). */
@@ -103,6 +121,7 @@ export class Metrics {
     const received = tally(this.framesReceived, l);
     const processed = tally(this.framesProcessed, l);
     const dropped: Record<string, Tally> = {};
+    const events: Record<string, Tally> = {};
     m = {
       received: { inc: () => void (received.pending += 1) },
       processed: { inc: () => void (processed.pending += 1) },
@@ -110,6 +129,7 @@ export class Metrics {
       slowDown: this.slowDownSent.labels(l),
       dropped: (cause) => void ((dropped[cause] ??= tally(this.framesDropped, { ...l, cause })).pending += 1),
       rejected: (error) => this.framesRejected.inc({ ...l, error }),
+      trackEvent: (type) => void ((events[type] ??= tally(this.trackEvents, { ...l, type })).pending += 1),
       sessions: this.sessionsActive.labels(l),
       queueWait: (ms) => queueWait.observe(ms / 1000),
       timings: (decodeMs, inferenceMs, totalMs) => {

@@ -3,119 +3,18 @@
  * pipeline catalog, a recording SessionOutput, real Metrics. No addon, no sockets.
  */
 import test, { type ExecutionContext } from 'ava';
-import pino from 'pino';
 
 import { FramewireError } from '../src/errors';
-import { Metrics } from '../src/metrics';
 import type { FrameOutcome } from '../src/services/pipeline';
-import { FrameScheduler, StreamService, StreamSession, type SessionOutput, type SessionPolicy, type StreamAnswer } from '../src/services/streaming';
-import { jpegHeaderOnly, jpegMarkersRandomBody } from './helpers/jpeg-bytes';
-
-/** Lets every settled promise run its callbacks. */
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-class RecordingOutput implements SessionOutput {
-  readonly answers: StreamAnswer[] = [];
-  terminated = 0;
-  answer(answer: StreamAnswer): void {
-    this.answers.push(answer);
-  }
-  terminate(): void {
-    this.terminated += 1;
-  }
-  /** The answers as short strings: "result 0", "dropped 1 superseded", "frame_error 2 invalid_frame", "end 1007 invalid_frame @2". */
-  get log(): string[] {
-    return this.answers.map((a) => {
-      switch (a.type) {
-        case 'result':
-          return `result ${a.frameIndex}`;
-        case 'dropped':
-          return `dropped ${a.frameIndex} ${a.cause}`;
-        case 'frame_error':
-          return `frame_error ${a.frameIndex} ${a.error.code}`;
-        case 'slow_down':
-          return 'slow_down';
-        case 'end':
-          return `end ${a.code}${a.error ? ` ${a.error.code}` : ''}${a.frameIndex === undefined ? '' : ` @${a.frameIndex}`}`;
-      }
-    });
-  }
-}
-
-interface EngineCall {
-  readonly label: string;
-  readonly pipelineId: string;
-  settled: boolean;
-  resolve(outcome: FrameOutcome): void;
-}
-
-function harness(options: { capacity?: number; maxSessions?: number; policy?: Partial<SessionPolicy> } = {}) {
-  let now = 0;
-  const labels = new Map<Buffer, string>();
-  const calls: EngineCall[] = [];
-  const scheduler = new FrameScheduler(options.capacity ?? 1, (pipelineId, bytes) =>
-    new Promise<FrameOutcome>((resolve) => {
-      const call: EngineCall = { label: labels.get(bytes) ?? '?', pipelineId, settled: false, resolve: (outcome) => ((call.settled = true), resolve(outcome)) };
-      calls.push(call);
-    }));
-  const catalog = { ready: true, isValidPipeline: (id: string) => id === 'detect' || id === 'faces' };
-  const metrics = new Metrics((id) => id);
-  const streams = new StreamService({
-    scheduler,
-    pipelines: catalog,
-    limits: { maxBytes: 100_000, maxPixels: 1_000_000 },
-    policy: { maxFrameAgeMs: 1000, slowDownWindow: 30, slowDownDropRate: 0.5, slowDownIntervalMs: 1000, ...options.policy },
-    maxSessions: options.maxSessions ?? 8,
-    metrics,
-    log: pino({ level: 'silent' }),
-    clock: () => now,
-  });
-
-  /** A frame that passes the validator, labelled for the fake engine. */
-  const frame = (label: string): Buffer => {
-    const bytes = jpegHeaderOnly(64, 48);
-    labels.set(bytes, label);
-    return bytes;
-  };
-  /** A frame that passes the validator but the (fake) decoder will refuse: the test answers it invalid_frame. */
-  const decoderFatal = (label: string): Buffer => {
-    const bytes = jpegMarkersRandomBody(512);
-    labels.set(bytes, label);
-    return bytes;
-  };
-  const open = (pipelineId = 'detect'): { session: StreamSession; out: RecordingOutput } => {
-    const out = new RecordingOutput();
-    const session = streams.open(pipelineId, out, '127.0.0.1');
-    if (!(session instanceof StreamSession)) throw session;
-    return { session, out };
-  };
-  const call = (label: string): EngineCall => {
-    const found = calls.find((c) => c.label === label);
-    if (!found) throw new Error(`${label} never reached the engine; it saw ${calls.map((c) => c.label).join(', ')}`);
-    return found;
-  };
-  /** The engine answers `label` (a result unless told otherwise); its callbacks run. */
-  const finish = async (label: string, outcome: FrameOutcome = { json: `{"frame":"${label}"}`, decodeMs: 1, inferenceMs: 2, totalMs: 4, decodeWarnings: 0 }): Promise<void> => {
-    call(label).resolve(outcome);
-    await settle();
-  };
-  const seen = (): string[] => calls.map((c) => c.label);
-  const inEngine = (): EngineCall[] => calls.filter((c) => !c.settled);
-  /** A series' value; fails when the series does not exist. */
-  const metric = async (name: string, labels: Record<string, string>): Promise<number> => {
-    const found = (await metrics.registry.getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value));
-    if (!found) throw new Error(`no series ${name} ${JSON.stringify(labels)}`);
-    return found.value;
-  };
-  return { streams, scheduler, catalog, metrics, frame, decoderFatal, open, finish, call, seen, inEngine, metric, advance: (ms: number) => (now += ms) };
-}
+import type { StreamAnswer } from '../src/services/streaming';
+import { harness, RecordingOutput, settle } from './helpers/stream-harness';
 
 /**
  * Every frame index in 0..count-1 is answered exactly once (a result, a drop, a frame error, or the end's
  * error naming it), and the session ends exactly once, last.
  */
 function assertOneAnswerEach(t: ExecutionContext, out: RecordingOutput, count: number): void {
-  const answered = out.answers.flatMap((a) => (a.type === 'end' ? (a.frameIndex === undefined ? [] : [a.frameIndex]) : a.type === 'slow_down' ? [] : [a.frameIndex]));
+  const answered = out.answers.flatMap((a) => ('frameIndex' in a && a.frameIndex !== undefined ? [a.frameIndex as number] : []));
   t.deepEqual([...answered].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i), `one answer per accepted frame: ${out.log.join(', ')}`);
   t.is(out.answers.filter((a) => a.type === 'end').length, 1, `one end: ${out.log.join(', ')}`);
   t.is(out.answers[out.answers.length - 1].type, 'end', 'the end comes last');
@@ -209,7 +108,7 @@ test('every accepted frame gets exactly one answer: three floods, failures, stal
     await settle();
   }
   for (const [s, { session, out }] of sessions.entries()) {
-    const indexes = out.answers.flatMap((a) => (a.type === 'slow_down' || a.type === 'end' ? [] : [a.frameIndex]));
+    const indexes = out.answers.flatMap((a) => ('frameIndex' in a && a.type !== 'end' ? [a.frameIndex] : []));
     t.deepEqual(indexes.sort((a, b) => a - b), Array.from({ length: sent[s] }, (_, i) => i), `session ${s}`);
     t.is(session.processedFrames + session.failedFrames + session.totalDropped, sent[s]);
     t.true(session.idle);
@@ -286,7 +185,7 @@ test('refusals: invalid_pipeline, not_ready, server_busy (full, then shutting do
   const { streams, open, catalog, metric } = harness({ maxSessions: 1 });
   const refuse = (pipelineId: string): FramewireError => {
     const out = new RecordingOutput();
-    const result = streams.open(pipelineId, out, '127.0.0.1');
+    const result = streams.open({ pipelineId, params: new URLSearchParams() }, out, '127.0.0.1');
     t.deepEqual(out.answers, [], 'the transport sends the refusal, not the service');
     if (!(result instanceof FramewireError)) throw new Error(`${pipelineId} was not refused`);
     return result;

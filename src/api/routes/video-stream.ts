@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { StreamConfig } from '../../config';
 import { FramewireError } from '../../errors';
 import type { Logger } from '../../logger';
-import type { StreamService } from '../../services/streaming';
+import type { SessionRequest, StreamService } from '../../services/streaming';
 import { StreamConnection } from '../stream/stream-connection';
 import { checkUpgrade, redactedUrl } from '../stream/upgrade-gate';
 
@@ -52,14 +52,14 @@ export class VideoStreamEndpoint {
       refuseUpgrade(socket, verdict);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, verdict.pipelineId));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, verdict));
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage, pipelineId: string): void {
+  private onConnection(ws: WebSocket, req: IncomingMessage, request: SessionRequest): void {
     const { config, streams, log } = this.deps;
     const remote = req.socket.remoteAddress ?? 'unknown';
     const connection = new StreamConnection(ws, streams, { maxBufferedBytes: config.maxBufferedBytes, heartbeatMs: config.heartbeatMs, maxFrameBytes: config.maxFrameBytes }, log.child({ remote }));
-    connection.start(pipelineId, remote);
+    connection.start(request, remote);
   }
 
   /** Shuts the stream service down gracefully (see StreamService.shutdown); upgrades meanwhile get 503. */

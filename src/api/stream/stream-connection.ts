@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 
 import { FramewireError } from '../../errors';
 import type { Logger } from '../../logger';
-import type { SessionOutput, StreamAnswer, StreamService, StreamSession } from '../../services/streaming';
+import type { SessionOutput, SessionRequest, StreamAnswer, StreamService, StreamSession } from '../../services/streaming';
 
 export interface ConnectionOptions {
   /** Unsent output above which the peer is treated as not reading, bytes. */
@@ -41,8 +41,8 @@ export class StreamConnection implements SessionOutput {
   }
 
   /** Opens the session and starts reading; a refused one gets its error and the close code. */
-  start(pipelineId: string, remote: string): void {
-    const opened = this.service.open(pipelineId, this, remote);
+  start(request: SessionRequest, remote: string): void {
+    const opened = this.service.open(request, this, remote);
     if (opened instanceof FramewireError) {
       this.ws.send(errorMessage(opened));
       this.close(opened.wsCloseCode ?? 1011, opened.code);
@@ -96,6 +96,15 @@ export class StreamConnection implements SessionOutput {
         }));
         break;
       }
+      case 'configured':
+        this.send(JSON.stringify({ event: 'configured', track: answer.track, zones: answer.zones, lines: answer.lines }));
+        break;
+      case 'reset':
+        this.send('{"event":"reset"}');
+        break;
+      case 'control_error':
+        this.send(errorMessage(answer.error));
+        break;
       case 'end':
         if (answer.error) this.ws.send(errorMessage(answer.error, answer.frameIndex));
         this.close(answer.code, answer.reason);

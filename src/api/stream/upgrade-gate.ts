@@ -45,8 +45,11 @@ export function redactedUrl(raw: string): string {
   }
 }
 
-/** Returns the refusal, or the requested pipeline id (possibly empty) when the upgrade may proceed. */
-export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, accepting: boolean): FramewireError | { pipelineId: string } {
+/**
+ * Returns the refusal, or what the session asks for when the upgrade may proceed: the pipeline id (possibly
+ * empty) and the query's other parameters (the stream service reads its options from them).
+ */
+export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, accepting: boolean): FramewireError | { pipelineId: string; params: URLSearchParams } {
   const url = new URL(req.url, 'http://localhost');
   if (url.pathname !== STREAM_PATH) return new FramewireError('not_found', `no WebSocket endpoint at ${url.pathname}; use ${STREAM_PATH}?pipeline_id=ID`);
   if (!accepting) return new FramewireError('server_busy', 'the server is shutting down');
@@ -60,5 +63,5 @@ export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, acceptin
   if (config.allowedOrigins.length > 0 && origin !== undefined && !config.allowedOrigins.includes(origin)) {
     return new FramewireError('forbidden_origin', `Origin ${origin} is not allowed`);
   }
-  return { pipelineId: url.searchParams.get('pipeline_id') ?? '' };
+  return { pipelineId: url.searchParams.get('pipeline_id') ?? '', params: url.searchParams };
 }

@@ -4,7 +4,8 @@ import type { Config } from '../../config';
 import { FramewireError } from '../../errors';
 import { checkModelFile } from '../../models/ensure-models';
 import type { ManifestFile } from '../../models/manifest';
-import { createEngine, type FrameResult, type NativeEngine, type NativeSuccess } from '../../native/binding';
+import { createEngine, type FrameResult, type NativeEngine, type NativeEngineSpec, type NativeNodeSpec, type NativeSuccess } from '../../native/binding';
+import { FACE_LABEL } from '../tracking';
 import { buildEngineSpec, filesInUse, labelsIn } from './engine-spec';
 import { fromEngineFailure } from './native-failure';
 import { parseRegistry, type PipelineRegistry } from './registry';
@@ -17,6 +18,19 @@ export type FrameAnswer = NativeSuccess;
 
 /** What a frame comes back as: its answer, or the error that refused it (errors are values on the hot path). */
 export type FrameOutcome = FrameAnswer | FramewireError;
+
+/** Labels a pipeline's nodes can produce: a detector's classes (its class filter, or all), `face` for a faces node. */
+function pipelineLabels(spec: NativeEngineSpec, nodes: readonly NativeNodeSpec[]): ReadonlySet<string> {
+  const labels = new Set<string>();
+  for (const node of nodes) {
+    if (node.kind === 'faces') labels.add(FACE_LABEL);
+    else {
+      const modelLabels = spec.models[node.model].labels;
+      for (const label of node.classFilter.length > 0 ? node.classFilter.map((c) => modelLabels[c]) : modelLabels) labels.add(label);
+    }
+  }
+  return labels;
+}
 
 /** The one wording of an unknown pipeline id, for every transport. */
 export function unknownPipeline(pipelineId: string): FramewireError {
@@ -42,6 +56,7 @@ export class VideoFilePipelineService {
   private readonly maxFrameBytes: number;
   private readonly engine: NativeEngine;
   private readonly indexById: ReadonlyMap<string, number>;
+  private readonly labelsById: ReadonlyMap<string, ReadonlySet<string>>;
   private loaded = false;
 
   private constructor(
@@ -51,6 +66,7 @@ export class VideoFilePipelineService {
     const spec = buildEngineSpec(registry, config, labelsIn(config.modelDir));
     this.engine = createEngine(spec);
     this.indexById = new Map(registry.pipelines.map((p, i) => [p.id, i]));
+    this.labelsById = new Map(spec.pipelines.map((p) => [p.id, pipelineLabels(spec, p.nodes)]));
     this.slots = config.workerSlots;
     // Each transport enforces its own limit before calling; this bound is the
     // defence in depth behind them: nothing larger than any transport accepts
@@ -93,6 +109,11 @@ export class VideoFilePipelineService {
 
   isValidPipeline(id: string): boolean {
     return this.indexById.has(id);
+  }
+
+  /** The labels the pipeline's results can carry: its detectors' classes (after class filters) and `face`. */
+  labelsOf(id: string): ReadonlySet<string> {
+    return this.labelsById.get(id) ?? new Set();
   }
 
   /**

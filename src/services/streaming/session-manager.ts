@@ -6,6 +6,7 @@
  * time from an injected clock, so the policy is unit-tested alone.
  */
 import type { FramewireError } from '../../errors';
+import type { SessionTracker } from '../tracking';
 
 /** Milliseconds from a monotonic source (performance.now in production). */
 export type Clock = () => number;
@@ -65,6 +66,8 @@ export class StreamSession {
   waiting: PendingFrame | undefined;
   /** A frame is inside the engine. At most one per session. */
   inFlight = false;
+  /** The session's tracks, zones, lines and counts while tracking is on (`&track=true` or a configure). */
+  tracker: SessionTracker | undefined;
 
   /** Index the next binary message gets: 0-based, counting every frame received. */
   private nextIndex = 0;

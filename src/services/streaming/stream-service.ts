@@ -24,9 +24,12 @@ import { FramewireError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { Metrics, PipelineStreamMetrics } from '../../metrics';
 import { unknownPipeline, type FrameOutcome } from '../pipeline';
+import { parseLayout, SessionTracker, type SceneEvent, type TrackingPolicy } from '../tracking';
 import type { FrameScheduler, Lane, LaneFrame } from './backpressure';
+import { parseControlMessage, type ControlMessage } from './control-message';
 import { validateFrame, type FrameLimits } from './frame-validator';
 import { StreamSession, type Clock, type DropCause, type PendingFrame, type SessionPolicy, type SlowDownWarning } from './session-manager';
+import { parseSessionOptions } from './session-options';
 
 /** Everything the service tells a session's transport, in order. */
 export type StreamAnswer =
@@ -35,6 +38,12 @@ export type StreamAnswer =
   /** A frame that failed while the session goes on (pipeline_failure), or an accepted frame refused while the session was already ending. */
   | { readonly type: 'frame_error'; readonly frameIndex: number; readonly error: FramewireError }
   | { readonly type: 'slow_down'; readonly warning: SlowDownWarning }
+  /** A configure control message was applied: tracking on or off, and the ids of the zones and lines now set. */
+  | { readonly type: 'configured'; readonly track: boolean; readonly zones: readonly string[]; readonly lines: readonly string[] }
+  /** A reset control message was applied. */
+  | { readonly type: 'reset' }
+  /** A control message was refused (invalid_config); the session goes on as it was. */
+  | { readonly type: 'control_error'; readonly error: FramewireError }
   /** The last answer: send `error` if present, then close with `code`. */
   | { readonly type: 'end'; readonly code: number; readonly reason: string; readonly error?: FramewireError; readonly frameIndex?: number };
 
@@ -47,7 +56,15 @@ export interface SessionOutput {
 
 export interface PipelineCatalog {
   isValidPipeline(id: string): boolean;
+  /** The labels a pipeline's results can carry (detector classes, `face`): what zones and lines may name. */
+  labelsOf(id: string): ReadonlySet<string>;
   readonly ready: boolean;
+}
+
+/** What a transport asks to open: the pipeline and the connect URL's other query parameters. */
+export interface SessionRequest {
+  readonly pipelineId: string;
+  readonly params: URLSearchParams;
 }
 
 export interface StreamServiceDeps {
@@ -55,6 +72,8 @@ export interface StreamServiceDeps {
   readonly pipelines: PipelineCatalog;
   readonly limits: FrameLimits;
   readonly policy: SessionPolicy;
+  /** Tracker, zone and line settings for sessions that track. */
+  readonly tracking: TrackingPolicy;
   readonly maxSessions: number;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -87,6 +106,15 @@ export class StreamService {
     return this.live.size;
   }
 
+  /** Confirmed tracks alive in tracking sessions, per pipeline id. */
+  activeTracks(): Map<string, number> {
+    const byPipeline = new Map<string, number>();
+    for (const { session } of this.live.values()) {
+      if (session.tracker) byPipeline.set(session.pipelineId, (byPipeline.get(session.pipelineId) ?? 0) + session.tracker.activeTracks);
+    }
+    return byPipeline;
+  }
+
   /** Frames waiting in sessions for their turn (at most one per session). */
   get waitingFrames(): number {
     let n = 0;
@@ -95,15 +123,18 @@ export class StreamService {
   }
 
   /**
-   * Opens a session for `pipelineId`, or says why not (invalid_pipeline,
+   * Opens a session, or says why not (invalid_pipeline, invalid_parameter,
    * not_ready, server_busy): the transport then sends the error and closes.
    */
-  open(pipelineId: string, output: SessionOutput, remote: string): StreamSession | FramewireError {
+  open(request: SessionRequest, output: SessionOutput, remote: string): StreamSession | FramewireError {
     const { pipelines, maxSessions } = this.deps;
+    const { pipelineId } = request;
+    const options = parseSessionOptions(request.params);
     let refusal: FramewireError | undefined;
     if (!pipelines.isValidPipeline(pipelineId)) {
       refusal = pipelineId ? unknownPipeline(pipelineId) : new FramewireError('invalid_pipeline', 'the pipeline_id query parameter is required');
-    } else if (!this.acceptingSessions) refusal = new FramewireError('server_busy', 'the server is shutting down');
+    } else if (options instanceof FramewireError) refusal = options;
+    else if (!this.acceptingSessions) refusal = new FramewireError('server_busy', 'the server is shutting down');
     else if (!pipelines.ready) refusal = new FramewireError('not_ready', 'models are still loading; retry when /readyz answers 200');
     else if (this.live.size >= maxSessions) refusal = new FramewireError('server_busy', `the server holds its maximum of ${maxSessions} sessions`);
     if (refusal) {
@@ -112,6 +143,7 @@ export class StreamService {
       return refusal;
     }
     const session = new StreamSession(randomUUID(), pipelineId, this.deps.clock, this.deps.policy);
+    if (!(options instanceof FramewireError) && options.track) session.tracker = new SessionTracker(this.deps.tracking);
     const live: Live = {
       session,
       output,
@@ -135,7 +167,7 @@ export class StreamService {
     const drainingForShutdown = session.state === 'closing' && session.end?.code === 1001;
     if (session.state !== 'open' && !(drainingForShutdown && isBinary)) return;
     if (!isBinary) {
-      this.fail(live, new FramewireError('invalid_message', 'send each frame as one binary message holding a complete JPEG; text messages are not accepted'));
+      this.control(live, parseControlMessage(data.toString('utf8')));
       return;
     }
     const index = session.nextFrameIndex();
@@ -256,7 +288,8 @@ export class StreamService {
       metrics.processed.inc();
       metrics.timings(outcome.decodeMs, outcome.inferenceMs, outcome.totalMs);
       if (outcome.decodeWarnings > 0) this.deps.metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
-      live.output.answer({ type: 'result', frameIndex: frame.index, json: outcome.json });
+      const json = session.tracker ? this.tracked(live, session.tracker, outcome.json, frame.receivedAt) : outcome.json;
+      live.output.answer({ type: 'result', frameIndex: frame.index, json });
       this.warnIfTooFast(live);
     } else if (outcome.code === 'pipeline_failure') {
       session.markFailed();
@@ -274,6 +307,55 @@ export class StreamService {
     }
     if (session.waiting) this.deps.scheduler.wake(live.lane);
     this.finishEnd(live);
+  }
+
+  /** A frame's result JSON with track ids, events and counts: tracking runs on the frame's arrival time. */
+  private tracked(live: Live, tracker: SessionTracker, json: string, receivedAt: number): string {
+    const annotated = tracker.annotate(JSON.parse(json) as Parameters<SessionTracker['annotate']>[0], receivedAt);
+    for (const event of annotated.events as SceneEvent[]) live.metrics.trackEvent(event.type);
+    return JSON.stringify(annotated);
+  }
+
+  /** Applies a control message (or answers why not); an invalid_message error ends the session like any bad message. */
+  private control(live: Live, message: ControlMessage | FramewireError): void {
+    const { session } = live;
+    if (message instanceof FramewireError) {
+      if (message.code === 'invalid_message') this.fail(live, message);
+      else this.refuseControl(live, message);
+      return;
+    }
+    if (message.type === 'reset') {
+      session.tracker?.reset();
+      live.log.info('tracking reset');
+      live.output.answer({ type: 'reset' });
+      return;
+    }
+    const layout = parseLayout(message.zones, message.lines, this.deps.pipelines.labelsOf(session.pipelineId));
+    if (typeof layout === 'string') {
+      this.refuseControl(live, new FramewireError('invalid_config', layout));
+      return;
+    }
+    const hasLayout = layout.zones.length > 0 || layout.lines.length > 0;
+    if (message.track === false && hasLayout) {
+      this.refuseControl(live, new FramewireError('invalid_config', 'zones and lines need tracking: drop "track": false'));
+      return;
+    }
+    const track = message.track ?? (hasLayout || session.tracker !== undefined);
+    if (!track) session.tracker = undefined;
+    else {
+      session.tracker ??= new SessionTracker(this.deps.tracking);
+      session.tracker.setLayout(layout);
+    }
+    const zones = layout.zones.map((z) => z.id);
+    const lines = layout.lines.map((l) => l.id);
+    live.log.info({ track, zones, lines }, 'tracking configured');
+    live.output.answer({ type: 'configured', track, zones, lines });
+  }
+
+  private refuseControl(live: Live, error: FramewireError): void {
+    live.metrics.rejected(error.code);
+    live.log.info({ error: error.code, detail: error.detail }, 'control message refused');
+    live.output.answer({ type: 'control_error', error });
   }
 
   private drop(live: Live, frame: PendingFrame, cause: DropCause): void {
