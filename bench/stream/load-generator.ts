@@ -65,6 +65,10 @@ export interface RunOptions {
   durationMs: number;
   /** Frames per second per session (open loop); undefined: closed loop, next frame when the previous is answered. */
   fps?: number;
+  /** Extra connect-URL query, e.g. `&track=true`. */
+  query?: string;
+  /** A text control message each session sends once it started, before its first frame (e.g. a configure). */
+  control?: string;
 }
 
 export interface RunReport {
@@ -123,7 +127,7 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
   const sessions: SessionState[] = await Promise.all(
     Array.from({ length: options.sessions }, (_v, s) =>
       new Promise<SessionState>((resolve, reject) => {
-        const ws = new WebSocket(`${options.url}?pipeline_id=${options.pipeline}`, { perMessageDeflate: false, generateMask: zeroMask });
+        const ws = new WebSocket(`${options.url}?pipeline_id=${options.pipeline}${options.query ?? ''}`, { perMessageDeflate: false, generateMask: zeroMask });
         const state: SessionState = {
           ws,
           sentAt: new Float64Array(capacity),
@@ -140,6 +144,7 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
           const answer = classify(data);
           if (!answer) {
             if (data.includes('session_started')) {
+              if (options.control !== undefined) ws.send(options.control);
               resolve(state);
             } else if (data.includes('slow_down')) warnings += 1;
             return;

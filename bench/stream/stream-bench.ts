@@ -14,7 +14,9 @@
  *   overload    4 sessions at 2x the closed-loop rate for --overload-seconds, between two 10 s closed loops
  *               (the capacity it is compared with): goodput, p99, exactly once, creep
  * Also, for reference, the engine-based C++ loop (bench/native/cpp_loop.cc over native/core) at the server's
- * default setting. With --soak N, RSS over N frames. Prints every figure and each target's MET / NOT MET;
+ * default setting. With --soak N, RSS over N frames. With --track, every server session tracks (`&track=true`
+ * and a configure with a counting line), so the targets are checked with tracking on. Prints every figure and
+ * each target's MET / NOT MET;
  * bench/RESULTS.md records runs with this command.
  */
 import { readFileSync } from 'node:fs';
@@ -44,6 +46,10 @@ const roundSeconds = Number(arg('round-seconds', '3'));
 const overloadSeconds = Number(arg('overload-seconds', '60'));
 const soakFrames = Number(arg('soak', '0'));
 const cores = os.availableParallelism();
+/** --track: every server session tracks, with one counting line (issue 10: the targets must hold with tracking on). */
+const tracking = process.argv.includes('--track')
+  ? { query: '&track=true', control: JSON.stringify({ type: 'configure', lines: [{ id: 'gate', from: [384, 0], to: [384, 576] }] }) }
+  : {};
 
 const f1 = (n: number | undefined): string => (n === undefined || Number.isNaN(n) ? 'n/a' : n.toFixed(1));
 const f2 = (n: number): string => n.toFixed(2);
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   const defaultSpec = path.join(OUT, 'spec-default.txt');
   writeSpecFile(buildEngineSpec(registry, config, labelsIn(config.modelDir)), defaultSpec);
 
-  console.log(`# npm run bench: ${new Date().toISOString()}`);
+  console.log(`# npm run bench: ${new Date().toISOString()}${process.argv.includes('--track') ? ' (tracking on in every server session)' : ''}`);
   console.log(`machine: ${os.cpus()[0].model}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   console.log(`server defaults: FRAMEWIRE_WORKER_SLOTS=${config.workerSlots} FRAMEWIRE_OPENCV_THREADS=${config.openCvThreads} FRAMEWIRE_CORE_SHARING=${config.coreSharing}; frames: vtest.avi JPEG q90 768x576 (${frames768[0].length} B) and 1920x1080 (${frames1080[0].length} B); ${rounds} paired rounds of ${roundSeconds} s`);
 
@@ -101,7 +107,7 @@ async function main(): Promise<void> {
     const other = await startServerProcess({ FRAMEWIRE_CORE_SHARING: String(!config.coreSharing) });
     const url = server.wsUrl;
     const load = (u: string, sessions: number, frames: readonly Buffer[], seconds = roundSeconds): Promise<RunReport> =>
-      runLoad({ url: u, pipeline, sessions, frames, durationMs: seconds * 1000 });
+      runLoad({ url: u, pipeline, sessions, frames, durationMs: seconds * 1000, ...tracking });
     // Warm both servers: the first seconds of a process are slower (page faults, JIT).
     await load(url, 4, frames768);
     await load(other.wsUrl, 4, frames768);
@@ -153,7 +159,7 @@ async function main(): Promise<void> {
     // Overload, paired like the rounds: the server's closed-loop rate just before and just after it is the
     // capacity (their mean); the open loop offers twice the one before.
     const closedBefore = await load(url, 4, frames768, 10);
-    const overload = await runLoad({ url, pipeline, sessions: 4, fps: overloadRate(closedBefore), frames: frames768, durationMs: overloadSeconds * 1000 });
+    const overload = await runLoad({ url, pipeline, sessions: 4, fps: overloadRate(closedBefore), frames: frames768, durationMs: overloadSeconds * 1000, ...tracking });
     const closedAfter = await load(url, 4, frames768, 10);
     const capacity = (closedBefore.resultsPerSecond + closedAfter.resultsPerSecond) / 2;
     const rssEnd = server.rssMb();
@@ -195,13 +201,13 @@ async function main(): Promise<void> {
   if (soakFrames > 0) {
     const pipeline = pipelines[0];
     const server = await startServerProcess();
-    await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames: frames768, durationMs: 10_000 });
+    await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames: frames768, durationMs: 10_000, ...tracking });
     const warm = server.rssMb();
     let results = 0;
     let chunks = 0;
     const rss: string[] = [];
     while (results < soakFrames) {
-      const r = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames: frames768, durationMs: 60_000 });
+      const r = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames: frames768, durationMs: 60_000, ...tracking });
       results += r.results;
       chunks += 1;
       rss.push(f1(server.rssMb()));

@@ -2,6 +2,10 @@
  * Gated minimum-cost assignment (the "linear assignment" step of SORT/ByteTrack), with the Hungarian
  * algorithm from the `munkres` package: a maintained, typed, dependency-free implementation that takes
  * rectangular matrices, which is what tracks x detections are.
+ *
+ * Pairs beyond the gate can never match, and in a real frame most pairs are (two boxes far apart have IoU 0).
+ * So the pairs within the gate are split into connected groups first and each group is solved alone: the same
+ * optimum, since no pair links two groups, at a fraction of the O(n³) cost of one dense 50x50 problem.
  */
 import munkres from 'munkres';
 
@@ -12,43 +16,59 @@ export interface Assignment {
   readonly unmatchedColumns: number[];
 }
 
-/** Stands in for a pair that may not match: larger than any gate, finite so the solver never sees a row of Infinity. */
+/** Stands in for a pair that may not match inside a group: larger than any gate, finite for the solver. */
 const FORBIDDEN = 1e6;
 
 /**
- * Assigns rows to columns at the least total cost, then keeps only the pairs whose cost is at most `maxCost`
- * (the rest stay unmatched, as if assigned to nothing). `cost(r, c)` may return Infinity for a pair that must
- * never match (another class).
+ * Assigns rows to columns at the least total cost, among pairs whose cost is at most `maxCost` (the rest stay
+ * unmatched). `cost(r, c)` may return Infinity for a pair that must never match (another class).
  */
 export function assign(rows: number, columns: number, cost: (row: number, column: number) => number, maxCost: number): Assignment {
   const matches: [number, number][] = [];
+  // Union-find over rows (0..rows-1) and columns (rows..rows+columns-1), joined by every pair within the gate.
+  const parent = Array.from({ length: rows + columns }, (_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  const allowed: { r: number; c: number; cost: number }[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) {
+      const value = cost(r, c);
+      if (!(value <= maxCost)) continue;
+      allowed.push({ r, c, cost: value });
+      parent[find(r)] = find(rows + c);
+    }
+  }
+  const groups = new Map<number, { rows: number[]; columns: number[]; pairs: typeof allowed }>();
+  for (const pair of allowed) {
+    const root = find(pair.r);
+    let g = groups.get(root);
+    if (!g) groups.set(root, (g = { rows: [], columns: [], pairs: [] }));
+    g.pairs.push(pair);
+  }
+  for (const g of groups.values()) {
+    if (g.pairs.length === 1) {
+      matches.push([g.pairs[0].r, g.pairs[0].c]);
+      continue;
+    }
+    const rowAt = new Map<number, number>();
+    const columnAt = new Map<number, number>();
+    for (const { r, c } of g.pairs) {
+      if (!rowAt.has(r)) rowAt.set(r, rowAt.size);
+      if (!columnAt.has(c)) columnAt.set(c, columnAt.size);
+    }
+    const matrix = Array.from({ length: rowAt.size }, () => new Array<number>(columnAt.size).fill(FORBIDDEN));
+    for (const { r, c, cost: value } of g.pairs) matrix[rowAt.get(r) as number][columnAt.get(c) as number] = value;
+    const rowOf = [...rowAt.keys()];
+    const columnOf = [...columnAt.keys()];
+    for (const [i, j] of munkres(matrix)) if (matrix[i][j] <= maxCost) matches.push([rowOf[i], columnOf[j]]);
+  }
   const rowUsed = new Array<boolean>(rows).fill(false);
   const columnUsed = new Array<boolean>(columns).fill(false);
-  if (rows > 0 && columns > 0) {
-    const matrix: number[][] = [];
-    const real: number[][] = [];
-    let anyAllowed = false;
-    for (let r = 0; r < rows; r++) {
-      const line: number[] = [];
-      const realLine: number[] = [];
-      for (let c = 0; c < columns; c++) {
-        const value = cost(r, c);
-        realLine.push(value);
-        const allowed = value <= maxCost;
-        anyAllowed ||= allowed;
-        line.push(allowed ? value : FORBIDDEN);
-      }
-      matrix.push(line);
-      real.push(realLine);
-    }
-    if (anyAllowed) {
-      for (const [r, c] of munkres(matrix)) {
-        if (real[r][c] > maxCost) continue;
-        matches.push([r, c]);
-        rowUsed[r] = true;
-        columnUsed[c] = true;
-      }
-    }
+  for (const [r, c] of matches) {
+    rowUsed[r] = true;
+    columnUsed[c] = true;
   }
   const unmatchedRows: number[] = [];
   const unmatchedColumns: number[] = [];

@@ -82,14 +82,14 @@ class Track {
     this.at = lastSeenMs;
   }
 
+  /** The box predicted at the current update's time (set by predictTo). */
+  predicted: Rect = { x: 0, y: 0, width: 0, height: 0 };
+
   predictTo(t: number): void {
     this.kf.predict((t - this.at) / 1000, this.state === 'lost');
     this.at = Math.max(this.at, t);
-  }
-
-  get predicted(): Rect {
     const { cx, cy, w, h } = this.kf;
-    return { x: cx - w / 2, y: cy - h / 2, width: w, height: h };
+    this.predicted = { x: cx - w / 2, y: cy - h / 2, width: w, height: h };
   }
 
   /** Squared Mahalanobis distance of a box's centre from this track's predicted centre. */
