@@ -33,10 +33,10 @@ test('GET /healthz and /readyz answer 200 once loaded', async (t) => {
   t.is(ready.status, 200);
 });
 
-test('GET /v1/pipelines lists every pipeline with nodes and input sizes', async (t) => {
+test('GET /v1/pipelines lists every pipeline with its labels, nodes and input sizes', async (t) => {
   const body = (await (await fetch(`${server.url}/v1/pipelines`)).json()) as {
     default_pipeline: string;
-    pipelines: { id: string; description: string; nodes: { id: string; kind: string; model: string; input: { width: number; height: number } }[] }[];
+    pipelines: { id: string; description: string; labels: string[]; nodes: { id: string; kind: string; model: string; input: { width: number; height: number } }[] }[];
   };
   t.is(body.default_pipeline, 'detect');
   t.deepEqual(body.pipelines.map((p) => p.id), ['detect', 'detect_fast', 'detect_accurate', 'faces', 'people_faces']);
@@ -46,6 +46,11 @@ test('GET /v1/pipelines lists every pipeline with nodes and input sizes', async 
     { id: 'faces', kind: 'faces', model: 'yunet', input: { width: 640, height: 480 } },
   ]);
   t.true(body.pipelines.every((p) => p.description.length > 0));
+  t.deepEqual(peopleFaces.labels, ['person', 'face'], 'the class filter applies; faces are labelled face');
+  const detect = body.pipelines.find((p) => p.id === 'detect')!;
+  t.is(detect.labels.length, 80);
+  t.true(detect.labels.includes('sports ball'));
+  t.deepEqual(body.pipelines.find((p) => p.id === 'faces')!.labels, ['face']);
 });
 
 test('POST /v1/pipelines/detect/infer returns the result schema', async (t) => {

@@ -40,6 +40,8 @@ export function unknownPipeline(pipelineId: string): FramewireError {
 export interface PipelineDescription {
   id: string;
   description: string;
+  /** Labels its results can carry (what stream zones and lines may name). */
+  labels: string[];
   nodes: { id: string; kind: string; model: string; input: { width: number; height: number } }[];
 }
 
@@ -150,6 +152,7 @@ export class VideoFilePipelineService {
     return this.registry.pipelines.map((p) => ({
       id: p.id,
       description: p.description,
+      labels: [...this.labelsOf(p.id)],
       nodes: p.nodes.map((n) => {
         const model = this.registry.models.get(n.model);
         return { id: n.id, kind: n.kind, model: n.model, input: { width: model?.input.width ?? 0, height: model?.input.height ?? 0 } };
