@@ -3,7 +3,7 @@
  * missed detections, score flicker, one frame in three, classes. MOTA, IDF1 and ID switches are computed by
  * an independent helper (test/helpers/mot-metrics.ts) and asserted; bench/RESULTS.md has the same figures.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 
 import { SessionTracker, type TrackingPolicy } from '../src/services/tracking';
 import { motMetrics, type Box, type MotFrame } from './helpers/mot-metrics';
@@ -77,15 +77,20 @@ function run(s: Scenario, policy: TrackingPolicy = POLICY): { frames: MotFrame[]
   return { frames, labelsById };
 }
 
+/** The sequence's CLEAR-MOT and IDF1 figures, logged; no ID switch, and MOTA and IDF1 at least the given floors. */
+function assertMot(t: ExecutionContext, frames: MotFrame[], floors: { mota: number; idf1: number }): void {
+  const m = motMetrics(frames);
+  t.log(m);
+  t.is(m.idSwitches, 0);
+  t.true(m.mota >= floors.mota, `MOTA ${m.mota}`);
+  t.true(m.idf1 >= floors.idf1, `IDF1 ${m.idf1}`);
+}
+
 const person = (id: number, x: number, y: number, vx: number, vy = 0, extra: Partial<Actor> = {}): Actor => ({ id, label: 'person', x, y, vx, vy, width: 40, height: 100, ...extra });
 
 test('two people crossing paths keep their ids', (t) => {
   const { frames } = run({ actors: [person(1, 50, 200, 120), person(2, 650, 210, -120)], frames: 50, dt: 0.1 });
-  const m = motMetrics(frames);
-  t.log(m);
-  t.is(m.idSwitches, 0);
-  t.true(m.mota >= 0.95, `MOTA ${m.mota}`);
-  t.true(m.idf1 >= 0.95, `IDF1 ${m.idf1}`);
+  assertMot(t, frames, { mota: 0.95, idf1: 0.95 });
 });
 
 test('an object occluded for 8 frames (0.8 s, under the keep time) comes back with its id', (t) => {
@@ -93,9 +98,7 @@ test('an object occluded for 8 frames (0.8 s, under the keep time) comes back wi
   const { frames } = run({ actors: [person(1, 50, 200, 100, 0, { visible: hidden }), person(2, 600, 20, 0, 10)], frames: 40, dt: 0.1 });
   const ids = new Set(frames.flatMap((f) => f.hypotheses.filter((h) => h.box.y > 150).map((h) => h.id)));
   t.is(ids.size, 1, `the occluded person got ids ${[...ids].join(', ')}`);
-  const m = motMetrics(frames);
-  t.log(m);
-  t.is(m.idSwitches, 0);
+  assertMot(t, frames, { mota: 0.85, idf1: 0.9 });
 });
 
 test('an object gone for longer than the keep time gets a new id when it returns', (t) => {
@@ -107,31 +110,20 @@ test('an object gone for longer than the keep time gets a new id when it returns
 
 test('20% missed detections: no ID switch, MOTA above 0.75', (t) => {
   const { frames } = run({ actors: [person(1, 50, 100, 80), person(2, 600, 300, -70), person(3, 300, 50, 10, 40)], frames: 80, dt: 0.1, missRate: 0.2, seed: 7 });
-  const m = motMetrics(frames);
-  t.log(m);
-  t.is(m.idSwitches, 0);
-  t.true(m.mota >= 0.75, `MOTA ${m.mota}`);
-  t.true(m.idf1 >= 0.85, `IDF1 ${m.idf1}`);
+  assertMot(t, frames, { mota: 0.75, idf1: 0.85 });
 });
 
 test('score flicker below the high threshold keeps the track (second association)', (t) => {
   const flicker = (n: number): number => (n % 2 === 0 ? 0.8 : 0.3);
   const { frames } = run({ actors: [person(1, 50, 200, 100, 0, { score: flicker })], frames: 40, dt: 0.1 });
-  const m = motMetrics(frames);
-  t.log(m);
-  t.is(m.idSwitches, 0);
-  t.true(m.mota >= 0.95, `MOTA ${m.mota}`);
+  assertMot(t, frames, { mota: 0.95, idf1: 0.95 });
   const ids = new Set(frames.flatMap((f) => f.hypotheses.map((h) => h.id)));
   t.is(ids.size, 1);
 });
 
 test('one frame in three (300 ms gaps): ids survive on real time', (t) => {
   const { frames } = run({ actors: [person(1, 50, 200, 120), person(2, 650, 215, -120), person(3, 300, 40, 0, 60)], frames: 60, dt: 0.1, keep: (n) => n % 3 === 0, seed: 3 });
-  const m = motMetrics(frames);
-  t.log(m);
-  t.is(m.idSwitches, 0);
-  t.true(m.mota >= 0.9, `MOTA ${m.mota}`);
-  t.true(m.idf1 >= 0.9, `IDF1 ${m.idf1}`);
+  assertMot(t, frames, { mota: 0.9, idf1: 0.9 });
 });
 
 test('ids are never shared across classes: a car and a person at the same place get different ids', (t) => {
