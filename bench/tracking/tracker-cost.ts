@@ -2,7 +2,8 @@
  * CPU cost of tracking one frame on the JS thread, as the stream pays it: JSON.parse of the engine's result,
  * SessionTracker.annotate (Kalman predict and update, Hungarian assignment, zones and lines), JSON.stringify.
  * Synthetic scene: N people walking at 60-150 px/s in a 1920x1080 frame, 10 frames/s, two zones and two lines.
- * Prints µs of CPU per frame (process.cpuUsage, user + system) for each N, the median of 5 runs.
+ * Prints µs of CPU per frame (process.cpuUsage, user + system) for each N, the median of 5 runs, and of that
+ * the JSON round trip alone (what tracking in C++ would save).
  *
  *   node dist/bench/tracking/tracker-cost.js [--detections 10,50,100] [--frames 2000]
  */
@@ -69,5 +70,15 @@ for (const n of counts) {
     if (bytes === 0) throw new Error('nothing written');
   }
   runs.sort((a, b) => a - b);
-  console.log(`${String(n).padStart(4)} detections/frame: ${runs[2].toFixed(1)} µs CPU per frame (median of 5 runs of ${frames} frames; min ${runs[0].toFixed(1)}, max ${runs[4].toFixed(1)})`);
+  const json: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const before = process.cpuUsage();
+    let bytes = 0;
+    for (const text of results) bytes += JSON.stringify(JSON.parse(text)).length;
+    const used = process.cpuUsage(before);
+    json.push((used.user + used.system) / frames);
+    if (bytes === 0) throw new Error('nothing written');
+  }
+  json.sort((a, b) => a - b);
+  console.log(`${String(n).padStart(4)} detections/frame: ${runs[2].toFixed(1)} µs CPU per frame (median of 5 runs of ${frames} frames; min ${runs[0].toFixed(1)}, max ${runs[4].toFixed(1)}); of which JSON parse + stringify ${json[2].toFixed(1)} µs`);
 }
