@@ -39,6 +39,11 @@ export interface Config {
   readonly maxFramePixels: number;
   /** Allow libjpeg's 1/8, 1/4 and 1/2 scaled decode when every model input of a pipeline fits. */
   readonly scaledDecode: boolean;
+  /**
+   * This process's name among several behind a load balancer, sent in every `session_started`
+   * (FRAMEWIRE_INSTANCE_ID; default host name and pid, so a pod's name on Kubernetes).
+   */
+  readonly instanceId: string;
   readonly stream: StreamConfig;
 }
 
@@ -64,8 +69,18 @@ export interface StreamConfig {
   readonly heartbeatMs: number;
   /** Unsent output per session above which it is closed as client_too_slow, bytes. */
   readonly maxBufferedBytes: number;
-  /** Graceful shutdown deadline, ms. */
+  /**
+   * The drain time: from SIGTERM until the process exits, ms (STREAM_SHUTDOWN_TIMEOUT_MS). Sessions still open
+   * a second before it are cut.
+   */
   readonly shutdownTimeoutMs: number;
+  /**
+   * After SIGTERM, how long sessions go on as usual while `/readyz` and new upgrades answer 503, before the
+   * first `draining` and close, ms: time for a load balancer or Kubernetes to stop routing here.
+   */
+  readonly drainGraceMs: number;
+  /** A draining session closes once its accepted frames are answered and no frame arrived for this long, ms. */
+  readonly drainQuietMs: number;
   /** Tracking, zones and lines for sessions that track (STREAM_TRACK_*, STREAM_ZONE_*, STREAM_LINE_*). */
   readonly tracking: TrackingConfig;
 }
@@ -164,10 +179,23 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),
+    instanceId: instanceId(env),
     stream: loadStreamConfig(env),
   };
   return Object.freeze(config);
 }
+
+/** FRAMEWIRE_INSTANCE_ID, or host name and pid: unique per process on one host and across a fleet's hosts. */
+function instanceId(env: Env): string {
+  const raw = env.FRAMEWIRE_INSTANCE_ID;
+  if (raw === undefined || raw === '') return `${os.hostname()}-${process.pid}`;
+  // It goes into JSON messages and logs as is: a short name, no spaces or quotes.
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(raw)) throw new ConfigError('FRAMEWIRE_INSTANCE_ID', `must be 1-128 characters of A-Z a-z 0-9 . _ : -, got "${raw}"`);
+  return raw;
+}
+
+/** The stream's share of the drain time: the rest (one second) is for HTTP requests and the process. */
+const DRAIN_RESERVE_MS = 1000;
 
 function loadStreamConfig(env: Env): StreamConfig {
   const token = env.STREAM_AUTH_TOKEN;
@@ -175,6 +203,16 @@ function loadStreamConfig(env: Env): StreamConfig {
   const origins = (env.STREAM_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('STREAM_ALLOWED_ORIGINS', `"${origin}" must be scheme://host[:port] with no path`);
+  }
+  const shutdownTimeoutMs = integer(env, 'STREAM_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
+  const drainGraceMs = integer(env, 'STREAM_DRAIN_GRACE_MS', 0, 0, 600_000);
+  const drainQuietMs = integer(env, 'STREAM_DRAIN_QUIET_MS', 500, 10, 60_000);
+  // A grace and a quiet period that do not fit in the drain time would turn every drain into a cut: say so at start.
+  if (drainGraceMs + drainQuietMs > shutdownTimeoutMs - DRAIN_RESERVE_MS) {
+    throw new ConfigError(
+      'STREAM_DRAIN_GRACE_MS',
+      `(${drainGraceMs}) plus STREAM_DRAIN_QUIET_MS (${drainQuietMs}) must not exceed STREAM_SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs}) less ${DRAIN_RESERVE_MS} ms`,
+    );
   }
   return Object.freeze({
     maxFrameBytes: Math.floor(decimal(env, 'STREAM_MAX_FRAME_SIZE_MB', 5, 0.001, 256) * 1024 * 1024),
@@ -187,7 +225,9 @@ function loadStreamConfig(env: Env): StreamConfig {
     allowedOrigins: Object.freeze(origins),
     heartbeatMs: integer(env, 'STREAM_HEARTBEAT_MS', 15_000, 10, 3_600_000),
     maxBufferedBytes: integer(env, 'STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    shutdownTimeoutMs: integer(env, 'STREAM_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
+    shutdownTimeoutMs,
+    drainGraceMs,
+    drainQuietMs,
     tracking: Object.freeze({
       highScore: decimal(env, 'STREAM_TRACK_HIGH_SCORE', 0.5, 0, 1),
       confirmHits: integer(env, 'STREAM_TRACK_CONFIRM_HITS', 2, 1, 100),

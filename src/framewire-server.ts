@@ -30,8 +30,8 @@ export interface RunningServer {
   /** Resolves when every model is loaded and warmed up (also when /readyz turns 200). */
   readonly ready: Promise<void>;
   /**
-   * Graceful: refuses new sessions, answers every accepted stream frame, closes
-   * sessions 1001, then stops HTTP. Bounded by STREAM_SHUTDOWN_TIMEOUT_MS.
+   * Graceful: refuses new sessions, serves open ones for STREAM_DRAIN_GRACE_MS, drains them (every frame
+   * answered, close 1001 once quiet), then stops HTTP. Bounded by STREAM_SHUTDOWN_TIMEOUT_MS.
    */
   close(): Promise<void>;
 }
@@ -60,6 +60,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     get waitingStreamFrames() { return streams.waitingFrames; },
   });
   metrics.watchTracks(() => streams.activeTracks());
+  metrics.watchReadiness(() => service.ready && streams.accepting);
   // HTTP drains on the stream service's 'accepting': one truth for 'shutting down'.
   const drain = new HttpDrain(() => streams.accepting);
   const server = http.createServer(
@@ -72,7 +73,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     },
     createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain),
   );
-  const stream = new VideoStreamEndpoint({ streams, config: config.stream, log });
+  const stream = new VideoStreamEndpoint({ streams, config: config.stream, instanceId: config.instanceId, log });
   stream.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -85,7 +86,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   const ready = service.load().then(() => {
     const cv = openCvInfo();
     log.info(
-      { load_ms: Date.now() - started, pipelines: service.describe().map((p) => p.id), default_pipeline: service.defaultPipeline, worker_slots: config.workerSlots, opencv: cv.version, opencv_threads: cv.threads, opencv_parallel: cv.parallel },
+      { instance_id: config.instanceId, load_ms: Date.now() - started, pipelines: service.describe().map((p) => p.id), default_pipeline: service.defaultPipeline, worker_slots: config.workerSlots, opencv: cv.version, opencv_threads: cv.threads, opencv_parallel: cv.parallel },
       'models loaded and warmed up; ready',
     );
   });

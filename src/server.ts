@@ -9,7 +9,6 @@ async function main(): Promise<void> {
   let server;
   try {
     server = await startServer(config, log);
-    await server.ready;
   } catch (err) {
     log.fatal({ err }, `cannot start: ${(err as Error).message}`);
     process.exit(1);
@@ -31,8 +30,15 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Listening from here on, so a stop while the models still load (an orchestrator scaling in) is graceful too.
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  try {
+    await running.ready;
+  } catch (err) {
+    log.fatal({ err }, `cannot start: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }
 
 main().catch((err: Error) => {

@@ -1,4 +1,6 @@
 /** Config: defaults with units, and every invalid or contradictory value fails naming its variable. */
+import os from 'node:os';
+
 import test from 'ava';
 
 import { ConfigError, loadConfig } from '../src/config';
@@ -39,6 +41,34 @@ const invalid: [Record<string, string>, RegExp][] = [
 ];
 
 for (const [env, message] of invalid) {
+  test(`rejects ${JSON.stringify(env)}`, (t) => {
+    t.throws(() => loadConfig(env, 2), { instanceOf: ConfigError, message });
+  });
+}
+
+test('instance id: host name and pid by default, FRAMEWIRE_INSTANCE_ID when set', (t) => {
+  t.is(loadConfig({}, 2).instanceId, `${os.hostname()}-${process.pid}`);
+  t.is(loadConfig({ FRAMEWIRE_INSTANCE_ID: 'framewire-7c9f-x2:a' }, 2).instanceId, 'framewire-7c9f-x2:a');
+});
+
+test('drain: grace 0 and quiet 500 ms by default, inside the 10 s drain time', (t) => {
+  const { stream } = loadConfig({}, 2);
+  t.is(stream.shutdownTimeoutMs, 10_000);
+  t.is(stream.drainGraceMs, 0);
+  t.is(stream.drainQuietMs, 500);
+  t.is(loadConfig({ STREAM_DRAIN_GRACE_MS: '8500', STREAM_DRAIN_QUIET_MS: '500' }, 2).stream.drainGraceMs, 8500, 'exactly fits');
+});
+
+const invalidDrain: [Record<string, string>, RegExp][] = [
+  [{ FRAMEWIRE_INSTANCE_ID: 'has space' }, /^FRAMEWIRE_INSTANCE_ID: must be 1-128 characters/],
+  [{ FRAMEWIRE_INSTANCE_ID: '"quoted"' }, /^FRAMEWIRE_INSTANCE_ID: must be 1-128 characters/],
+  [{ STREAM_DRAIN_GRACE_MS: '-5' }, /^STREAM_DRAIN_GRACE_MS: must be a whole number/],
+  [{ STREAM_DRAIN_QUIET_MS: '0' }, /^STREAM_DRAIN_QUIET_MS: must be between 10 and 60000/],
+  [{ STREAM_DRAIN_GRACE_MS: '9000' }, /^STREAM_DRAIN_GRACE_MS: \(9000\) plus STREAM_DRAIN_QUIET_MS \(500\) must not exceed STREAM_SHUTDOWN_TIMEOUT_MS \(10000\) less 1000 ms/],
+  [{ STREAM_SHUTDOWN_TIMEOUT_MS: '1000' }, /^STREAM_DRAIN_GRACE_MS: \(0\) plus STREAM_DRAIN_QUIET_MS \(500\) must not exceed STREAM_SHUTDOWN_TIMEOUT_MS \(1000\)/],
+];
+
+for (const [env, message] of invalidDrain) {
   test(`rejects ${JSON.stringify(env)}`, (t) => {
     t.throws(() => loadConfig(env, 2), { instanceOf: ConfigError, message });
   });

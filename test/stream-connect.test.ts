@@ -8,15 +8,16 @@ import { isResult, StreamClient } from './helpers/stream-client';
 const logs: Record<string, unknown>[] = [];
 let server: Awaited<ReturnType<typeof runningServer>>;
 test.before(async () => {
-  server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '2', STREAM_MAX_FRAME_SIZE_MB: '2' }, logs);
+  server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '2', STREAM_MAX_FRAME_SIZE_MB: '2', FRAMEWIRE_INSTANCE_ID: 'fw-connect-test' }, logs);
 });
 test.after.always(() => server?.close());
 
-test('a good connect gets session_started first, with a UUIDv4 and the frame limit', async (t) => {
+test('a good connect gets session_started first, with a UUIDv4, the frame limit and the instance id', async (t) => {
   const client = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
   const started = await client.waitFor((m) => m.event === 'session_started');
   t.is(client.messages[0], started);
-  t.deepEqual(Object.keys(started).sort(), ['event', 'max_frame_bytes', 'pipeline_id', 'session_id']);
+  t.deepEqual(Object.keys(started).sort(), ['event', 'instance_id', 'max_frame_bytes', 'pipeline_id', 'session_id']);
+  t.is(started.instance_id, 'fw-connect-test');
   t.regex(started.session_id as string, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   t.is(started.pipeline_id, 'detect');
   t.is(started.max_frame_bytes, 2 * 1024 * 1024);

@@ -2,6 +2,8 @@
  * StreamService alone: a real FrameScheduler over a fake engine (deferred promises), a fake clock, a fake
  * pipeline catalog, a recording SessionOutput, real Metrics. No addon, no sockets.
  */
+import { performance } from 'node:perf_hooks';
+
 import test, { type ExecutionContext } from 'ava';
 
 import { FramewireError } from '../src/errors';
@@ -9,12 +11,18 @@ import type { FrameOutcome } from '../src/services/pipeline';
 import type { StreamAnswer } from '../src/services/streaming';
 import { harness, RecordingOutput, settle } from './helpers/stream-harness';
 
+/** The frame indexes the answers name, in order of the answers. */
+function answeredIndexes(out: RecordingOutput): number[] {
+  return out.answers.flatMap((a) => ('frameIndex' in a && a.frameIndex !== undefined ? [a.frameIndex as number] : []));
+}
+
 /**
  * Every frame index in 0..count-1 is answered exactly once (a result, a drop, a frame error, or the end's
  * error naming it), and the session ends exactly once, last.
  */
+
 function assertOneAnswerEach(t: ExecutionContext, out: RecordingOutput, count: number): void {
-  const answered = out.answers.flatMap((a) => ('frameIndex' in a && a.frameIndex !== undefined ? [a.frameIndex as number] : []));
+  const answered = answeredIndexes(out);
   t.deepEqual([...answered].sort((a, b) => a - b), Array.from({ length: count }, (_, i) => i), `one answer per accepted frame: ${out.log.join(', ')}`);
   t.is(out.answers.filter((a) => a.type === 'end').length, 1, `one end: ${out.log.join(', ')}`);
   t.is(out.answers[out.answers.length - 1].type, 'end', 'the end comes last');
@@ -204,7 +212,7 @@ test('refusals: invalid_pipeline, not_ready, server_busy (full, then shutting do
   t.is(await metric('framewire_stream_frames_rejected_total', { pipeline_id: 'detect', error: 'not_ready' }), 1);
   t.is(await metric('framewire_stream_frames_rejected_total', { pipeline_id: 'faces', error: 'server_busy' }), 1);
   t.is(await metric('framewire_stream_frames_rejected_total', { pipeline_id: 'nope', error: 'invalid_pipeline' }), 2);
-  const shutdown = streams.shutdown(1000);
+  const shutdown = streams.shutdown({ deadlineMs: 1000, graceMs: 0, quietMs: 10 });
   streams.disconnected(first.session, 1001);
   await shutdown;
   const closing = refuse('detect');
@@ -212,24 +220,41 @@ test('refusals: invalid_pipeline, not_ready, server_busy (full, then shutting do
   t.regex(closing.detail, /shutting down/);
 });
 
-test('shutdown: waiting frames dropped with cause shutdown, the in-flight one answered, then 1001', async (t) => {
+/** Real time passes (the drain's quiet period runs on real timers). */
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls (real time) until `check` holds; fails after 2 s. */
+async function eventually(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await sleep(10);
+}
+
+test('shutdown: draining sent, waiting frames dropped/shutdown, the in-flight one answered, 1001 once quiet', async (t) => {
   const { streams, open, frame, finish, seen, metric } = harness();
   const busy = open();
   const idle = open();
   streams.receive(busy.session, frame('f0'), true);
   streams.receive(busy.session, frame('f1'), true);
   let done = false;
-  const shutdown = streams.shutdown(10_000).then(() => (done = true));
-  t.deepEqual(busy.out.log, ['dropped 1 shutdown']);
-  t.deepEqual(idle.out.log, ['end 1001'], 'nothing to answer: ends at once');
+  const QUIET = 200;
+  const shutdown = streams.shutdown({ deadlineMs: 10_000, graceMs: 0, quietMs: QUIET }).then(() => (done = true));
+  t.false(streams.accepting);
+  t.deepEqual(busy.out.log, ['draining', 'dropped 1 shutdown']);
+  t.deepEqual(idle.out.log, ['draining'], 'nothing to answer, but frames may still be on the wire: not closed yet');
+  t.regex((busy.out.answers[0] as Extract<StreamAnswer, { type: 'draining' }>).detail, /send no more frames/);
   t.is(streams.waitingFrames, 0);
-  // Issue 9, defect 6: a frame still arriving before the session's last message was on the wire when the
-  // server stopped: it is received and answered dropped/shutdown, never run.
+  // Issue 9, defect 6: a frame still arriving was on the wire when the server stopped: it is received and
+  // answered dropped/shutdown, never run, and the session's quiet period starts again.
+  await sleep(50);
   streams.receive(busy.session, frame('f2'), true);
+  const f2At = performance.now();
   t.is(busy.session.receivedFrames, 3);
-  t.deepEqual(busy.out.log, ['dropped 1 shutdown', 'dropped 2 shutdown']);
+  t.deepEqual(busy.out.log, ['draining', 'dropped 1 shutdown', 'dropped 2 shutdown']);
   await finish('f0');
-  t.deepEqual(busy.out.log, ['dropped 1 shutdown', 'dropped 2 shutdown', 'result 0', 'end 1001']);
+  t.deepEqual(busy.out.log, ['draining', 'dropped 1 shutdown', 'dropped 2 shutdown', 'result 0'], 'all answered, but f2 arrived less than the quiet period ago');
+  await eventually(() => busy.out.log.includes('end 1001'));
+  t.true(performance.now() - f2At >= QUIET - 1, 'the end waited a whole quiet period after the last frame');
+  t.deepEqual(busy.out.log, ['draining', 'dropped 1 shutdown', 'dropped 2 shutdown', 'result 0', 'end 1001']);
+  t.deepEqual(idle.out.log, ['draining', 'end 1001'], 'the idle session ended once quiet too');
   t.deepEqual(seen(), ['f0']);
   streams.receive(busy.session, frame('f3'), true);
   t.is(busy.session.receivedFrames, 3, 'after its last message the session takes nothing more');
@@ -244,11 +269,41 @@ test('shutdown: waiting frames dropped with cause shutdown, the in-flight one an
   assertOneAnswerEach(t, busy.out, 3);
 });
 
+test('shutdown grace: open sessions are served as usual (new ones refused) until it ends, then drained', async (t) => {
+  const { streams, open, frame, finish } = harness();
+  const s = open();
+  const shutdown = streams.shutdown({ deadlineMs: 5_000, graceMs: 80, quietMs: 10 });
+  t.false(streams.accepting, 'refusing new sessions (and /readyz 503) from the first moment');
+  streams.receive(s.session, frame('g0'), true);
+  await finish('g0');
+  t.deepEqual(s.out.log, ['result 0'], 'during the grace a frame is processed as usual');
+  await sleep(100);
+  t.deepEqual(s.out.log, ['result 0', 'draining', 'end 1001']);
+  streams.disconnected(s.session, 1001);
+  await shutdown;
+});
+
+test('a client that never stops sending is closed at the deadline: every frame it sent until then answered', async (t) => {
+  const { streams, open, frame } = harness();
+  const chatty = open();
+  // Frames every 10 ms against a 1 s quiet period: never quiet before the 300 ms deadline.
+  const shutdown = streams.shutdown({ deadlineMs: 300, graceMs: 0, quietMs: 1000 });
+  const timer = setInterval(() => streams.receive(chatty.session, frame('c'), true), 10);
+  await shutdown;
+  clearInterval(timer);
+  t.is(chatty.out.log[0], 'draining');
+  t.false(chatty.out.log.includes('end 1001'), 'never quiet: no end before the deadline');
+  t.is(chatty.out.terminated, 1, 'cut at the deadline');
+  t.true(chatty.session.receivedFrames >= 2, `frames kept arriving (${chatty.session.receivedFrames})`);
+  const answered = answeredIndexes(chatty.out).sort((a, b) => a - b);
+  t.deepEqual(answered, Array.from({ length: chatty.session.receivedFrames }, (_, i) => i), 'each frame received answered once');
+});
+
 test('shutdown cuts the sessions still open at the deadline', async (t) => {
   const { streams, open } = harness();
   const stuck = open();
-  await streams.shutdown(50); // the transport never reports the close
-  t.deepEqual(stuck.out.log, ['end 1001']);
+  await streams.shutdown({ deadlineMs: 50, graceMs: 0, quietMs: 10 }); // the transport never reports the close
+  t.deepEqual(stuck.out.log, ['draining', 'end 1001']);
   t.is(stuck.out.terminated, 1);
 });
 

@@ -30,7 +30,7 @@ async function serverProcess(t: ExecutionContext): Promise<{ port: number; lines
   return { port, lines, exited, kill: (signal) => child.kill(signal) };
 }
 
-test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, sessions closed 1001, exit 0 within 10 s', async (t) => {
+test('SIGTERM: draining sent, frames in flight answered, waiting ones dropped/shutdown, sessions closed 1001, exit 0 within 10 s', async (t) => {
   const { port, lines, exited, kill } = await serverProcess(t);
 
   // detect_accurate takes ~40 ms a frame: when SIGTERM lands, each session has one frame in flight and one waiting.
@@ -48,6 +48,9 @@ test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, session
   t.true(Date.now() - killedAt < 10_000);
   for (const [i, c] of clients.entries()) {
     t.is(closes[i].code, 1001);
+    const draining = c.messages.findIndex((m) => m.event === 'draining');
+    t.true(draining >= 0, 'the session was told it is draining');
+    t.regex(c.messages[draining].detail as string, /send no more frames/);
     const indexes = c.answers().map((m) => m.frame_index as number).sort((a, b) => a - b);
     t.deepEqual(indexes, frames.map((_f, k) => k), 'every frame sent was answered exactly once');
     t.true(c.answers().some((m) => m.cause === 'shutdown'), 'the waiting frame was answered dropped/shutdown');
@@ -56,22 +59,25 @@ test('SIGTERM: frames in flight answered, waiting ones dropped/shutdown, session
   t.true(lines.some((l) => l.msg === 'shutdown complete'));
 });
 
-// Issue 9, defect 6. This holds the invariant end to end under load; that a frame arriving while the session
-// drains is received and answered dropped/shutdown (rather than ignored) is stream-service.test.ts's shutdown test.
-test('SIGTERM under a flood: every frame the server received is answered exactly once', async (t) => {
+// Issue 9, defect 6, and issue 12. This holds the invariant end to end under load: clients flood until they are
+// told `draining`, so frames are still on the wire when it goes out; the server keeps reading until the wire is
+// quiet, so every frame a client sent is received and answered exactly once before the close.
+test('SIGTERM under a flood: a client that stops on draining gets every frame it sent answered exactly once', async (t) => {
   const { port, lines, exited, kill } = await serverProcess(t);
   const clients = await Promise.all([1, 2, 3].map(() => StreamClient.session(`ws://127.0.0.1:${port}/ws/video/stream?pipeline_id=detect_fast`)));
   const frames = vtestFrames(4);
   // Each client sends without waiting for answers until its socket closes: frames are on the wire at SIGTERM.
-  const floods = clients.map((c) => {
-    let k = 0;
+  const sent = clients.map(() => 0);
+  const floods = clients.map((c, i) => {
     const timer = setInterval(() => {
-      if (c.ws.readyState === c.ws.OPEN) c.send(frames[k++ % frames.length]);
+      if (c.messages.some((m) => m.event === 'draining')) return clearInterval(timer); // as every client should
+      if (c.ws.readyState === c.ws.OPEN) c.send(frames[sent[i]++ % frames.length]);
     }, 3);
     void c.closed.then(() => clearInterval(timer));
     return timer;
   });
-  await new Promise((r) => setTimeout(r, 300));
+  // SIGTERM once every client has a flood going (counted, not timed: this machine's speed varies).
+  for (let i = 0; i < 500 && !sent.every((n) => n > 20); i++) await new Promise((r) => setTimeout(r, 10));
   kill('SIGTERM');
   const closes = await Promise.all(clients.map((c) => c.closed));
   floods.forEach((timer) => clearInterval(timer));
@@ -83,6 +89,7 @@ test('SIGTERM under a flood: every frame the server received is answered exactly
     const sessionId = (c.messages.find((m) => m.event === 'session_started') as { session_id: string }).session_id;
     const count = received.find(([id]) => id === sessionId)?.[1] as number;
     t.true(count > 10, `the flood reached the server (${count} frames)`);
+    t.is(count, sent[i], 'the server received every frame the client sent before it stopped');
     const indexes = c.answers().map((m) => m.frame_index as number).sort((a, b) => a - b);
     t.deepEqual(indexes, Array.from({ length: count }, (_v, k) => k), 'each of the frames the server received got one answer');
   }

@@ -33,6 +33,8 @@ export class RecordingOutput implements SessionOutput {
           return `frame_error ${a.frameIndex} ${a.error.code}`;
         case 'slow_down':
           return 'slow_down';
+        case 'draining':
+          return 'draining';
         case 'configured':
           return `configured ${a.track} ${a.zones.join('+')}/${a.lines.join('+')}`;
         case 'reset':

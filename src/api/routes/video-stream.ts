@@ -20,6 +20,8 @@ import { checkUpgrade, redactedUrl } from '../stream/upgrade-gate';
 export interface VideoStreamDeps {
   readonly streams: StreamService;
   readonly config: StreamConfig;
+  /** Sent in every session_started, so a client behind a load balancer knows which instance serves it. */
+  readonly instanceId: string;
   readonly log: Logger;
 }
 
@@ -58,13 +60,17 @@ export class VideoStreamEndpoint {
   private onConnection(ws: WebSocket, req: IncomingMessage, request: SessionRequest): void {
     const { config, streams, log } = this.deps;
     const remote = req.socket.remoteAddress ?? 'unknown';
-    const connection = new StreamConnection(ws, streams, { maxBufferedBytes: config.maxBufferedBytes, heartbeatMs: config.heartbeatMs, maxFrameBytes: config.maxFrameBytes }, log.child({ remote }));
+    const connection = new StreamConnection(ws, streams, { maxBufferedBytes: config.maxBufferedBytes, heartbeatMs: config.heartbeatMs, maxFrameBytes: config.maxFrameBytes, instanceId: this.deps.instanceId }, log.child({ remote }));
     connection.start(request, remote);
   }
 
-  /** Shuts the stream service down gracefully (see StreamService.shutdown); upgrades meanwhile get 503. */
+  /**
+   * Shuts the stream service down gracefully within `deadlineMs` (see StreamService.shutdown: grace, then
+   * draining, quiet, close); upgrades meanwhile get 503.
+   */
   async shutdown(deadlineMs: number = this.deps.config.shutdownTimeoutMs): Promise<void> {
-    await this.deps.streams.shutdown(deadlineMs);
+    const { drainGraceMs, drainQuietMs } = this.deps.config;
+    await this.deps.streams.shutdown({ deadlineMs, graceMs: drainGraceMs, quietMs: drainQuietMs });
     this.wss.close();
   }
 }

@@ -15,6 +15,8 @@ export interface ConnectionOptions {
   /** Ping interval, ms; a peer that leaves two pings unanswered is cut. */
   readonly heartbeatMs: number;
   readonly maxFrameBytes: number;
+  /** This server's instance id (FRAMEWIRE_INSTANCE_ID), told in session_started. */
+  readonly instanceId: string;
 }
 
 /** How long a peer that does not complete the close handshake gets before the socket is cut, ms. */
@@ -61,7 +63,13 @@ export class StreamConnection implements SessionOutput {
     });
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
-    this.ws.send(JSON.stringify({ event: 'session_started', session_id: session.sessionId, pipeline_id: session.pipelineId, max_frame_bytes: this.options.maxFrameBytes }));
+    this.ws.send(JSON.stringify({
+      event: 'session_started',
+      session_id: session.sessionId,
+      pipeline_id: session.pipelineId,
+      max_frame_bytes: this.options.maxFrameBytes,
+      instance_id: this.options.instanceId,
+    }));
   }
 
   /** Pings the peer; one that left two pings unanswered is cut. */
@@ -104,6 +112,9 @@ export class StreamConnection implements SessionOutput {
         break;
       case 'control_error':
         this.send(errorMessage(answer.error));
+        break;
+      case 'draining':
+        this.send(JSON.stringify({ event: 'draining', detail: answer.detail }));
         break;
       case 'end':
         if (answer.error) this.ws.send(errorMessage(answer.error, answer.frameIndex));

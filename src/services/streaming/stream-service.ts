@@ -44,6 +44,8 @@ export type StreamAnswer =
   | { readonly type: 'reset' }
   /** A control message was refused (invalid_config); the session goes on as it was. */
   | { readonly type: 'control_error'; readonly error: FramewireError }
+  /** The server is shutting down: the client should send no more frames; the session closes once it is quiet. */
+  | { readonly type: 'draining'; readonly detail: string }
   /** The last answer: send `error` if present, then close with `code`. */
   | { readonly type: 'end'; readonly code: number; readonly reason: string; readonly error?: FramewireError; readonly frameIndex?: number };
 
@@ -80,6 +82,22 @@ export interface StreamServiceDeps {
   readonly clock: Clock;
 }
 
+/** How a graceful shutdown runs (StreamService.shutdown); the STREAM_DRAIN_* settings. */
+export interface DrainOptions {
+  /** From the call until every session is closed or cut, ms. */
+  readonly deadlineMs: number;
+  /** Sessions go on as usual for this long (new ones refused) before they are drained, ms. */
+  readonly graceMs: number;
+  /** A draining session ends once its accepted frames are answered and no frame arrived for this long, ms. */
+  readonly quietMs: number;
+}
+
+/** The close code of a shutdown: 1001 going away (docs/streaming.md says why not 1012). */
+export const SHUTDOWN_CLOSE_CODE = 1001;
+
+const DRAINING_DETAIL =
+  'the server is shutting down: send no more frames on this session; every frame already sent is answered, then the session closes with 1001 and you can reconnect';
+
 /** What the service keeps per session beside its state: where answers go, its lane, its metrics and log. */
 interface Live {
   readonly session: StreamSession;
@@ -94,6 +112,9 @@ export class StreamService {
   private readonly live = new Map<string, Live>();
   private acceptingSessions = true;
   private allGone: (() => void) | undefined;
+  /** Draining sessions not yet quiet, by session id: each timer restarts when a frame arrives. */
+  private readonly quietTimers = new Map<string, NodeJS.Timeout>();
+  private drainQuietMs = 0;
 
   constructor(private readonly deps: StreamServiceDeps) {}
 
@@ -212,6 +233,7 @@ export class StreamService {
     session.state = 'ended';
     session.waiting = undefined;
     this.deps.scheduler.remove(live.lane);
+    this.stopQuietTimer(session.sessionId);
     this.live.delete(session.sessionId);
     live.metrics.sessions.dec();
     live.log.info(
@@ -230,36 +252,67 @@ export class StreamService {
   }
 
   /**
-   * Graceful shutdown: refuses new sessions, answers every waiting frame
-   * `dropped`/shutdown, lets in-flight frames be answered, ends every session
-   * with 1001. Resolves once every socket is closed, or cuts the rest at the
-   * deadline.
+   * Graceful shutdown. New sessions are refused at once (the upgrade gate and /readyz answer 503 from
+   * `accepting`). For `graceMs` the open sessions go on as usual, so a load balancer stops routing here before
+   * anything closes. Then every open session is drained: it is told `draining`, its waiting frame is answered
+   * `dropped`/shutdown, its in-flight frame gets its result, and every frame still arriving is answered
+   * `dropped`/shutdown. It ends with 1001 once all that is answered and no frame arrived for `quietMs`: after its
+   * close frame the server may send nothing, so closing while frames are still on the wire would leave them
+   * unanswered. Resolves once every socket is closed, or cuts the rest at the deadline.
    */
-  async shutdown(deadlineMs: number): Promise<void> {
+  async shutdown({ deadlineMs, graceMs, quietMs }: DrainOptions): Promise<void> {
     this.acceptingSessions = false;
+    this.drainQuietMs = quietMs;
     const gone = new Promise<void>((resolve) => {
       this.allGone = resolve;
       if (this.live.size === 0) resolve();
     });
-    for (const live of this.live.values()) {
-      const { session } = live;
-      if (session.state !== 'open') continue;
-      session.state = 'closing';
-      session.end = { code: 1001, reason: 'server shutting down' };
-      const waiting = session.waiting;
-      session.waiting = undefined;
-      this.deps.scheduler.remove(live.lane);
-      if (waiting) this.drop(live, waiting, 'shutdown');
-      this.finishEnd(live);
-    }
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    if (graceMs > 0) {
+      this.deps.log.info({ grace_ms: graceMs, open: this.live.size }, 'shutdown grace: refusing new sessions, serving open ones');
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, graceMs)), deadline]);
+    }
+    this.deps.log.info({ open: this.live.size, quiet_ms: quietMs }, 'draining sessions');
+    for (const live of this.live.values()) this.drain(live);
     const outcome = await Promise.race([gone.then(() => 'closed' as const), deadline]);
     clearTimeout(timer);
     if (outcome === 'deadline') {
       this.deps.log.warn({ open: this.live.size }, 'shutdown deadline reached; cutting remaining sessions');
+      for (const id of [...this.quietTimers.keys()]) this.stopQuietTimer(id);
       for (const live of [...this.live.values()]) live.output.terminate();
     }
+  }
+
+  /** Starts draining one open session for shutdown (a session already ending on an error just ends). */
+  private drain(live: Live): void {
+    const { session } = live;
+    if (session.state !== 'open') return;
+    session.state = 'closing';
+    session.end = { code: SHUTDOWN_CLOSE_CODE, reason: 'server shutting down' };
+    live.output.answer({ type: 'draining', detail: DRAINING_DETAIL });
+    const waiting = session.waiting;
+    session.waiting = undefined;
+    this.deps.scheduler.remove(live.lane);
+    this.restartQuietTimer(live);
+    if (waiting) this.drop(live, waiting, 'shutdown');
+  }
+
+  /** A draining session heard from its client: its quiet period starts again. */
+  private restartQuietTimer(live: Live): void {
+    const id = live.session.sessionId;
+    clearTimeout(this.quietTimers.get(id));
+    const timer = setTimeout(() => {
+      this.quietTimers.delete(id);
+      this.finishEnd(live);
+    }, this.drainQuietMs);
+    timer.unref();
+    this.quietTimers.set(id, timer);
+  }
+
+  private stopQuietTimer(id: string): void {
+    clearTimeout(this.quietTimers.get(id));
+    this.quietTimers.delete(id);
   }
 
   // --- the lane: the scheduler asks for the session's frame when a slot is free ---
@@ -362,7 +415,8 @@ export class StreamService {
     live.session.markDrop(cause);
     live.metrics.dropped(cause);
     live.output.answer({ type: 'dropped', frameIndex: frame.index, cause });
-    if (cause !== 'shutdown') this.warnIfTooFast(live);
+    if (cause === 'shutdown') this.restartQuietTimer(live); // a frame from a draining session: not quiet yet
+    else this.warnIfTooFast(live);
   }
 
   private warnIfTooFast(live: Live): void {
@@ -384,10 +438,10 @@ export class StreamService {
     this.finishEnd(live);
   }
 
-  /** Sends the end once a closing session has answered everything it accepted. */
+  /** Sends the end once a closing session has answered everything it accepted (and, draining, is quiet). */
   private finishEnd(live: Live): void {
     const { session } = live;
-    if (session.state !== 'closing' || !session.idle || !session.end) return;
+    if (session.state !== 'closing' || !session.idle || !session.end || this.quietTimers.has(session.sessionId)) return;
     session.state = 'ended';
     live.output.answer({ type: 'end', ...session.end });
   }
