@@ -18,11 +18,35 @@ missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
-if ((${#missing[@]})); then
-  say "installing system packages: ${missing[*]}"
+# Test mode also: the load balancers and the unit checker the deploy/ tests run (test:cluster, deploy-*.test).
+# Only their binaries are used, on loopback ports of the tests' choosing: their packaged services are not started.
+daemon_packages=()
+if [ "$mode" = test ]; then
+  for pkg in haproxy nginx systemd; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || daemon_packages+=("$pkg")
+  done
+fi
+if ((${#missing[@]} + ${#daemon_packages[@]})); then
+  say "installing system packages: ${missing[*]} ${daemon_packages[*]}"
   sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+  if ((${#daemon_packages[@]})); then
+    # Debian starts a daemon when it is installed unless /usr/sbin/policy-rc.d says no (exit 101): nginx
+    # would take port 80. Say no for this install only, unless a policy is already in place (containers have one).
+    policy=/usr/sbin/policy-rc.d
+    own_policy=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+      "${sudo_cmd[@]}" chmod 755 "$policy"
+      own_policy=1
+    fi
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${daemon_packages[@]}" || status=$?
+    if [ "$own_policy" = 1 ]; then "${sudo_cmd[@]}" rm -f "$policy"; fi
+    [ "${status:-0}" = 0 ] || exit "$status"
+  fi
 fi
 
 if ! command -v node >/dev/null || ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=8)?0:1)'; then
