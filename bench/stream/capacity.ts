@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
   const meanBytes = frames.reduce((n, f) => n + f.length, 0) / frames.length;
   console.log(`machine: ${os.cpus()[0].model}, ${cores} cores, node ${process.version}; frames: vtest.avi 768x576 JPEG q90, ${Math.round(meanBytes)} B mean`);
-  console.log(`started ${new Date().toISOString()}; ${seconds} s per run\n`);
+  const load = (): string => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`started ${new Date().toISOString()}; ${seconds} s per run; load average ${load()} (1/5/15 min: other work on the machine)\n`);
 
   const server = await startServerProcess();
   try {
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    console.log(`\nserver RSS after the runs: ${f1(server.rssMb())} MB; finished ${new Date().toISOString()}`);
+    console.log(`\nserver RSS after the runs: ${f1(server.rssMb())} MB; finished ${new Date().toISOString()}; load average ${load()}`);
   } finally {
     await server.stop();
   }
