@@ -174,7 +174,8 @@ test('HAProxy: restart A; SIGTERM B drains: 503 first, then draining, exact acco
   const total = (f: (s: SessionRecord) => number): number => drainedSessions.reduce((n, s) => n + f(s), 0);
   console.log(
     `drained on B: ${total((s) => s.sent)} frames sent, ${total((s) => s.answers.size)} answered once ` +
-      `(${total((s) => s.kinds.result)} results, ${total((s) => s.kinds.dropped.shutdown ?? 0)} dropped/shutdown, ${total((s) => s.kinds.error)} errors); ` +
+      `(${total((s) => s.kinds.result)} results, ${total((s) => s.kinds.dropped.shutdown ?? 0)} dropped/shutdown, ` +
+      `${total((s) => (s.kinds.dropped.superseded ?? 0) + (s.kinds.dropped.stale ?? 0))} dropped superseded/stale, ${total((s) => s.kinds.error)} errors); ` +
       `draining -> close ${Math.min(...drainedSessions.map((s) => s.closedAt! - s.drainingAt!)).toFixed(0)}-${Math.max(...drainedSessions.map((s) => s.closedAt! - s.drainingAt!)).toFixed(0)} ms; ` +
       `close -> next session on A ${Math.max(...clients.map((c) => c.current!.startedAt - c.sessions[c.sessions.length - 2].closedAt!)).toFixed(0)} ms at most`,
   );
