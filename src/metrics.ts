@@ -81,12 +81,12 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'framewire_' });
   }
 
-  /** Adds the scheduler gauges, read at each scrape. Call once, when the scheduler and the stream service exist. */
   /** framewire_ready: 1 while /readyz answers 200 (models loaded, not shutting down), for an alert on instances out of rotation. */
   watchReadiness(ready: () => boolean): void {
     new Gauge({ name: 'framewire_ready', help: '1 while /readyz answers 200: every model loaded and the server not shutting down; else 0.', registers: [this.registry], collect() { this.set(ready() ? 1 : 0); } });
   }
 
+  /** Adds the scheduler gauges, read at each scrape. Call once, when the scheduler and the stream service exist. */
   watchScheduler(scheduler: SchedulerGauges): void {
     new Gauge({ name: 'framewire_inference_in_flight', help: 'Frames inside the native engine now (at most framewire_worker_slots).', registers: [this.registry], collect() { this.set(scheduler.inFlight); } });
     new Gauge({ name: 'framewire_inference_queued', help: 'Frames waiting for a slot: HTTP requests in their FIFO plus stream frames waiting in their session.', registers: [this.registry], collect() { this.set(scheduler.queuedRequests + scheduler.waitingStreamFrames); } });
