@@ -18,7 +18,7 @@ missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
-# Test mode also: the load balancers and the unit checker the deploy/ tests run (test:cluster, deploy-*.test).
+# Test mode also: the load balancers and the unit checker that test:cluster and test/deploy-configs.test.ts run.
 # Only their binaries are used, on loopback ports of the tests' choosing: their packaged services are not started.
 daemon_packages=()
 if [ "$mode" = test ]; then

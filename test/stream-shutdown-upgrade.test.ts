@@ -41,9 +41,17 @@ function refusedUpgrade(url: string): Promise<{ status: number; body: Record<str
   });
 }
 
+/** framewire_ready's value in a /metrics scrape (which still answers while the server drains). */
+async function readyGauge(url: string): Promise<string | undefined> {
+  return /^framewire_ready (\d)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1];
+}
+
 test('a new upgrade while close() is draining the sessions gets HTTP 503 server_busy', async (t) => {
   const { server, session, release } = await busyServer();
+  t.is(await readyGauge(server.url), '1');
   const closing = server.close(); // not awaited: the held frame keeps the shutdown busy
+  t.is((await fetch(`${server.url}/readyz`)).status, 503);
+  t.is(await readyGauge(server.url), '0', 'framewire_ready follows /readyz');
   t.teardown(async () => {
     release();
     await closing;
