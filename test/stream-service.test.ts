@@ -286,8 +286,9 @@ test('shutdown grace: open sessions are served as usual (new ones refused) until
 test('a client that never stops sending is closed at the deadline: every frame it sent until then answered', async (t) => {
   const { streams, open, frame } = harness();
   const chatty = open();
-  // Frames every 10 ms against a 1 s quiet period: never quiet before the 300 ms deadline.
-  const shutdown = streams.shutdown({ deadlineMs: 300, graceMs: 0, quietMs: 1000 });
+  // Frames every 10 ms against a 5 s quiet period: never quiet before the 1 s deadline (long enough for a few
+  // frames to arrive even when other processes hold the cores).
+  const shutdown = streams.shutdown({ deadlineMs: 1000, graceMs: 0, quietMs: 5000 });
   const timer = setInterval(() => streams.receive(chatty.session, frame('c'), true), 10);
   await shutdown;
   clearInterval(timer);
