@@ -4,7 +4,9 @@
  * A paired, interleaved A/B of two server variants, both up at once and driven in alternation (this VM's
  * speed drifts within seconds, so only alternating rounds compare). A variant is `env:NAME=VALUE,...` (this
  * checkout with those environment variables; `env:` alone for the defaults) or `root:DIR` (another
- * checkout's built server, e.g. a git worktree of an earlier commit with its addon and dist/ built).
+ * checkout's built server, e.g. a git worktree of an earlier commit with its addon and dist/ built). Either may
+ * end in `+track`: that variant's sessions track (`&track=true` and a configure with one counting line), so
+ * `env: env:+track` measures what tracking costs.
  * Per round and variant: 4 sessions in a closed loop, or with --fps an open loop at N frames/s per session
  * (frames/s answered, p99, the server's JS-thread CPU per answered frame), and a lone stream (p50). Prints each round and the medians of the per-round B/A ratios.
  */
@@ -17,7 +19,11 @@ function arg(name: string, fallback: string): string {
   return i > 0 ? process.argv[i + 1] : fallback;
 }
 
-function start(variant: string): Promise<ServerProcess> {
+/** What a `+track` variant's sessions add: the connect query and the configure they send first. */
+const TRACKING = { query: '&track=true', control: JSON.stringify({ type: 'configure', lines: [{ id: 'gate', from: [384, 0], to: [384, 576] }] }) };
+
+function start(spec: string): Promise<ServerProcess> {
+  const variant = spec.replace(/\+track$/, '');
   if (variant.startsWith('root:')) return startServerProcess({}, [], variant.slice('root:'.length));
   if (!variant.startsWith('env:')) throw new Error(`a variant is env:NAME=VALUE,... or root:DIR, got ${variant}`);
   const env = Object.fromEntries(variant.slice('env:'.length).split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
@@ -35,16 +41,17 @@ async function main(): Promise<void> {
   const fps = process.argv.includes('--fps') ? Number(arg('fps', '0')) : undefined;
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
   const servers = [await start(variants[0]), await start(variants[1])];
-  for (const s of servers) await runLoad({ url: s.wsUrl, pipeline, sessions: 4, frames, durationMs: 3000 }); // warm-up
+  const clients = variants.map((v) => (v.endsWith('+track') ? TRACKING : {}));
+  for (const [i, s] of servers.entries()) await runLoad({ url: s.wsUrl, pipeline, sessions: 4, frames, durationMs: 3000, ...clients[i] }); // warm-up
   const rows = servers.map(() => ({ fps: [] as number[], p99: [] as number[], js: [] as number[], lone: [] as number[] }));
   for (let round = 0; round < rounds; round++) {
     for (const [i, s] of servers.entries()) {
       const before = s.mainThreadCpuMs();
-      const sat = await runLoad({ url: s.wsUrl, pipeline, sessions: 4, fps, frames, durationMs: seconds * 1000 });
+      const sat = await runLoad({ url: s.wsUrl, pipeline, sessions: 4, fps, frames, durationMs: seconds * 1000, ...clients[i] });
       rows[i].js.push((s.mainThreadCpuMs() - before) / sat.results);
       rows[i].fps.push(sat.resultsPerSecond);
       rows[i].p99.push(sat.p99);
-      rows[i].lone.push((await runLoad({ url: s.wsUrl, pipeline, sessions: 1, frames, durationMs: seconds * 500 })).p50);
+      rows[i].lone.push((await runLoad({ url: s.wsUrl, pipeline, sessions: 1, frames, durationMs: seconds * 500, ...clients[i] })).p50);
     }
     const [a, b] = rows;
     console.log(`round ${round + 1}: frames/s ${a.fps[round].toFixed(1)} / ${b.fps[round].toFixed(1)}, p99 ${a.p99[round].toFixed(1)} / ${b.p99[round].toFixed(1)} ms, JS ${a.js[round].toFixed(3)} / ${b.js[round].toFixed(3)} ms per frame, lone p50 ${a.lone[round].toFixed(2)} / ${b.lone[round].toFixed(2)} ms`);
