@@ -69,7 +69,7 @@ void AppendJsonString(const std::string& text, std::string* out) {
 }
 
 void AppendResultJson(const std::string& pipeline_id, const FrameResult& r, std::string* out) {
-  out->reserve(out->size() + 160 + 110 * r.detections.size() + 170 * r.faces.size());
+  out->reserve(out->size() + 160 + 110 * r.detections.size() + 170 * r.faces.size() + 200 * r.texts.size());
   out->append("{\"pipeline_id\":");
   AppendJsonString(pipeline_id, out);
   out->append(",\"image\":{\"width\":");
@@ -115,6 +115,31 @@ void AppendResultJson(const std::string& pipeline_id, const FrameResult& r, std:
       out->append("]}");
     }
     out->push_back(']');
+  }
+  if (r.has_texts) {
+    out->append(",\"texts\":[");
+    for (size_t i = 0; i < r.texts.size(); ++i) {
+      const TextLine& t = r.texts[i];
+      if (i) out->push_back(',');
+      out->append("{\"text\":");
+      AppendJsonString(t.text, out);
+      out->append(",\"score\":");
+      AppendJsonNumber(Round(t.score, 1e4), out);
+      out->append(",\"box\":");
+      AppendBox(t.box, out);
+      out->append(",\"quad\":[");
+      for (size_t k = 0; k < 4; ++k) {
+        if (k) out->push_back(',');
+        out->push_back('[');
+        AppendJsonNumber(std::round(t.quad[2 * k]), out);
+        out->push_back(',');
+        AppendJsonNumber(std::round(t.quad[2 * k + 1]), out);
+        out->push_back(']');
+      }
+      out->append("]}");
+    }
+    out->append("],\"texts_truncated\":");
+    out->append(r.texts_truncated ? "true" : "false");
   }
   out->append(",\"timings_ms\":{\"decode\":");
   AppendJsonNumber(Round(r.timings.decode_ms, 100), out);
