@@ -27,10 +27,9 @@ void SortReadingOrder(std::vector<TextRegion>* regions) {
     }
 }
 
-// The quad warped to an upright crop (PaddleOCR's get_rotate_crop_image):
-// its longer sides become horizontal, and a region much taller than wide is
-// turned a quarter so vertical text reads left to right.
-cv::Mat UprightCrop(const cv::Mat& image, const std::array<cv::Point2f, 4>& q) {
+}  // namespace
+
+cv::Mat UprightTextCrop(const cv::Mat& image, const std::array<cv::Point2f, 4>& q) {
   const int width = std::max(1, cvRound(std::max(Distance(q[0], q[1]), Distance(q[3], q[2]))));
   const int height = std::max(1, cvRound(std::max(Distance(q[0], q[3]), Distance(q[1], q[2]))));
   const cv::Point2f target[4] = {{0, 0}, {static_cast<float>(width), 0},
@@ -41,8 +40,6 @@ cv::Mat UprightCrop(const cv::Mat& image, const std::array<cv::Point2f, 4>& q) {
   if (height >= 1.5 * width) cv::rotate(crop, crop, cv::ROTATE_90_COUNTERCLOCKWISE);
   return crop;
 }
-
-}  // namespace
 
 bool ReadText(TextDetector& detector, TextRecognizer& recognizer, const cv::Mat& image, const cv::Rect& region,
               float to_original, float min_score, int* lines_left, StageTimings* timings, std::vector<TextLine>* out) {
@@ -60,7 +57,7 @@ bool ReadText(TextDetector& detector, TextRecognizer& recognizer, const cv::Mat&
 
   Stopwatch watch;
   for (const TextRegion& r : regions) {
-    RecognizedText read = recognizer.Recognize(UprightCrop(image, r.quad));
+    RecognizedText read = recognizer.Recognize(UprightTextCrop(image, r.quad));
     if (read.text.empty() || read.score < min_score) continue;
     TextLine line;
     line.text = std::move(read.text);

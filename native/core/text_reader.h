@@ -11,6 +11,11 @@
 
 namespace framewire {
 
+// The quad warped to an upright crop (PaddleOCR's get_rotate_crop_image):
+// its longer sides become horizontal, and a region much taller than wide is
+// turned a quarter so vertical text reads left to right.
+cv::Mat UprightTextCrop(const cv::Mat& image, const std::array<cv::Point2f, 4>& quad);
+
 // Reads the text inside `region` of `image` (the decoded frame). Lines are
 // appended to `out` with quads and boxes in frame pixels (image pixels times
 // `to_original`); lines scoring below `min_score`, or reading as nothing, are

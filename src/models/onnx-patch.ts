@@ -34,12 +34,19 @@ interface Node {
   opType: string;
   attribute: Attribute[];
 }
+interface Dim {
+  dimValue?: number;
+  dimParam?: string;
+}
+interface ValueInfo {
+  type: { tensorType: { shape: { dim: Dim[] } } };
+}
 interface Model {
-  graph: { node: Node[] };
+  graph: { node: Node[]; input: ValueInfo[]; initializer: (Tensor & { name: string; dims: number[] })[] };
 }
 
 let schema: protobuf.Root | undefined;
-function onnxType(name: 'ModelProto' | 'AttributeProto'): protobuf.Type {
+function onnxType(name: 'ModelProto' | 'AttributeProto' | 'TensorProto'): protobuf.Type {
   schema ??= protobuf.loadSync(ONNX_PROTO);
   return schema.lookupType(`onnx.${name}`);
 }
@@ -101,4 +108,51 @@ export function patchOnnx(bytes: Uint8Array, patch: OnnxPatch): Uint8Array {
   const count = clipBoundsToAttributes(model as unknown as Model);
   if (count === 0) throw new Error(`ONNX patch ${patch}: the model has no Clip node with min/max inputs`);
   return type.encode(model).finish();
+}
+
+/**
+ * PP-OCRv4 recognition for OpenCV 4.6, at one fixed input width (benchmark
+ * candidate only; bench/text). As shipped its input is [N,3,48,W] with N and
+ * W dynamic, and the importer fails in its Shape nodes (`!isDynamicShape`).
+ * Pinning the input to [1,3,48,width] lets it import, but forward() then
+ * fails in shape inference on the SVTR neck: its LayerNorm weights and Linear
+ * biases are 1-D [C] Constants applied to [1,T,C] tensors, which the importer
+ * turns into Scale layers that assert. Each such operand is replaced by an
+ * initializer tiled to [1,T,C], T = width / 8 (the neck's sequence length).
+ */
+export function pinRecognizerWidth(bytes: Uint8Array, width: number): Uint8Array {
+  if (!Number.isInteger(width) || width < 8 || width % 8 !== 0) throw new Error(`recognizer width ${width} must be a positive multiple of 8`);
+  const type = onnxType('ModelProto');
+  const message = type.decode(bytes);
+  const model = message as unknown as Model;
+  const graph = model.graph;
+  const dims = graph.input[0].type.tensorType.shape.dim;
+  if (dims.length !== 4 || Number(dims[2].dimValue) !== 48) throw new Error('not a PP-OCR recognizer: input is not [N,3,48,W]');
+  dims[0] = { dimValue: 1 };
+  dims[3] = { dimValue: width };
+  const steps = width / 8;
+  const constants = new Map<string, Tensor & { dims?: number[] }>();
+  for (const node of graph.node) {
+    const t = node.opType === 'Constant' ? node.attribute.find((a) => a.name === 'value')?.t : undefined;
+    if (t) constants.set(node.output[0], t);
+  }
+  const tensorType = onnxType('TensorProto');
+  const tiled = new Set<string>();
+  for (const node of graph.node) {
+    if (node.opType !== 'Mul' && node.opType !== 'Add') continue;
+    node.input = node.input.map((name) => {
+      const t = constants.get(name);
+      const channels = Number(t?.dims?.[0] ?? 0);
+      if (!t || t.dims?.length !== 1 || channels <= 1 || t.dataType !== FLOAT) return name;
+      const tiledName = `${name}.tiled_${steps}`;
+      if (!tiled.has(tiledName)) {
+        const raw = Buffer.from(t.rawData.length ? t.rawData : new Uint8Array(new Float32Array(t.floatData).buffer));
+        graph.initializer.push(tensorType.create({ name: tiledName, dataType: FLOAT, dims: [1, steps, channels], rawData: Buffer.concat(Array(steps).fill(raw)) }) as never);
+        tiled.add(tiledName);
+      }
+      return tiledName;
+    });
+  }
+  if (tiled.size === 0) throw new Error('not a PP-OCR recognizer: no 1-D constants on Mul/Add');
+  return type.encode(message).finish();
 }
