@@ -32,7 +32,7 @@ test('a text node becomes recognizer, line cap and the index of the node it read
 
 test('class names become class ids from the label file', (t) => {
   const registry = parseRegistry(shipped());
-  const spec = buildEngineSpec(registry, loadConfig({}, 2), () => ['person', 'bicycle', 'car']);
+  const spec = buildEngineSpec(registry, loadConfig({}, 2), () => ['person', 'bicycle', 'car', 'laptop', 'cell phone', 'book', 'tvmonitor']);
   const peopleFaces = spec.pipelines.find((p) => p.id === 'people_faces')!;
   t.deepEqual(peopleFaces.nodes[0].classFilter, [0]);
   t.is(peopleFaces.nodes[1].model, 3);
