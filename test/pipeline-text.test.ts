@@ -10,8 +10,7 @@ import test from 'ava';
 
 import { PROJECT_ROOT } from '../src/config';
 import { ompThreadLimit } from '../src/native/binding';
-import type { VideoFilePipelineService } from '../src/services/pipeline';
-import type { TextLine } from '../src/native/binding';
+import type { TextLine, VideoFilePipelineService } from '../src/services/pipeline';
 import cv from './helpers/opencv';
 import { encodeJpeg, imageAsJpeg, mediaPath, readMedia, videoFramesAsJpeg } from './helpers/media';
 import { iou, loadedService } from './helpers/service';

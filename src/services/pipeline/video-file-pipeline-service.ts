@@ -11,7 +11,7 @@ import { fromEngineFailure } from './native-failure';
 import { parseRegistry, type PipelineRegistry } from './registry';
 
 // The result types are public API: every layer above takes them from here, not from the binding.
-export type { Box, Detection, Face, FrameResult } from '../../native/binding';
+export type { Box, Detection, Face, FrameResult, TextLine } from '../../native/binding';
 
 /** One frame's answer from the engine: the result as JSON text (the FrameResult schema) and its stage times, ms. */
 export type FrameAnswer = NativeSuccess;
