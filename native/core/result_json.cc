@@ -23,6 +23,20 @@ void AppendBox(const Box& box, std::string* out) {
   out->push_back('}');
 }
 
+// [[x,y],...] in whole pixels, from `count` (x, y) pairs.
+void AppendPoints(const float* xy, size_t count, std::string* out) {
+  out->push_back('[');
+  for (size_t k = 0; k < count; ++k) {
+    if (k) out->push_back(',');
+    out->push_back('[');
+    AppendJsonNumber(std::round(xy[2 * k]), out);
+    out->push_back(',');
+    AppendJsonNumber(std::round(xy[2 * k + 1]), out);
+    out->push_back(']');
+  }
+  out->push_back(']');
+}
+
 }  // namespace
 
 void AppendJsonNumber(double value, std::string* out) {
@@ -103,16 +117,9 @@ void AppendResultJson(const std::string& pipeline_id, const FrameResult& r, std:
       AppendJsonNumber(Round(f.score, 1e4), out);
       out->append(",\"box\":");
       AppendBox(f.box, out);
-      out->append(",\"landmarks\":[");
-      for (size_t k = 0; k < 5; ++k) {
-        if (k) out->push_back(',');
-        out->push_back('[');
-        AppendJsonNumber(std::round(f.landmarks[2 * k]), out);
-        out->push_back(',');
-        AppendJsonNumber(std::round(f.landmarks[2 * k + 1]), out);
-        out->push_back(']');
-      }
-      out->append("]}");
+      out->append(",\"landmarks\":");
+      AppendPoints(f.landmarks.data(), f.landmarks.size() / 2, out);
+      out->push_back('}');
     }
     out->push_back(']');
   }
@@ -127,16 +134,9 @@ void AppendResultJson(const std::string& pipeline_id, const FrameResult& r, std:
       AppendJsonNumber(Round(t.score, 1e4), out);
       out->append(",\"box\":");
       AppendBox(t.box, out);
-      out->append(",\"quad\":[");
-      for (size_t k = 0; k < 4; ++k) {
-        if (k) out->push_back(',');
-        out->push_back('[');
-        AppendJsonNumber(std::round(t.quad[2 * k]), out);
-        out->push_back(',');
-        AppendJsonNumber(std::round(t.quad[2 * k + 1]), out);
-        out->push_back(']');
-      }
-      out->append("]}");
+      out->append(",\"quad\":");
+      AppendPoints(t.quad.data(), t.quad.size() / 2, out);
+      out->push_back('}');
     }
     out->append("],\"texts_truncated\":");
     out->append(r.texts_truncated ? "true" : "false");
