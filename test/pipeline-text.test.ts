@@ -125,14 +125,26 @@ test('a text-dense frame (the page tiled 3x3) is answered, within the line cap',
   t.true(result.texts!.length <= 50);
 });
 
-test('the line cap: a node with max_lines 5 reads five lines of the page and says it stopped', async (t) => {
+/** A service over a copy of the shipped registry holding only pipeline `id`, its nodes changed by `edit`. */
+async function serviceWith(id: string, edit: (nodes: Record<string, unknown>[]) => void): Promise<VideoFilePipelineService> {
   const registry = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'config', 'pipelines.json'), 'utf8'));
-  registry.pipelines = registry.pipelines.filter((p: { id: string }) => p.id === 'text');
-  registry.pipelines[0].nodes[0].max_lines = 5;
-  registry.default_pipeline = 'text';
+  registry.pipelines = registry.pipelines.filter((p: { id: string }) => p.id === id);
+  edit(registry.pipelines[0].nodes);
+  registry.default_pipeline = id;
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'fw-text-')), 'pipelines.json');
   writeFileSync(file, JSON.stringify(registry));
-  const capped = await loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_OPENCV_THREADS: '1', FRAMEWIRE_PIPELINES: file });
+  return loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_OPENCV_THREADS: '1', FRAMEWIRE_PIPELINES: file });
+}
+
+test('the object cap: reading within persons on messi5.jpg (a crowd) stops after 8 boxes and says so', async (t) => {
+  const persons = await serviceWith('objects_text', (nodes) => (nodes[0].classes = ['person']));
+  const result = await persons.runOnFrame('objects_text', readMedia('messi5.jpg'));
+  t.true(result.detections!.length > 8, `${result.detections!.length} persons`);
+  t.true(result.texts_truncated);
+});
+
+test('the line cap: a node with max_lines 5 reads five lines of the page and says it stopped', async (t) => {
+  const capped = await serviceWith('text', (nodes) => (nodes[0].max_lines = 5));
   const result = await capped.runOnFrame('text', imageAsJpeg('imageTextN.png'));
   t.true(result.texts_truncated);
   t.is(result.texts!.length, 5);

@@ -45,6 +45,10 @@ bool ServesKind(ModelFormat format, NodeKind kind) {
 // An object box grown by this fraction of its size on each side before text
 // is looked for in it: a label's text often touches the box's edge.
 constexpr float kTextRegionMargin = 0.04f;
+// A text node `within` a detector runs its text detector once per object box,
+// at a fixed cost each (its whole canvas): at most this many boxes per frame,
+// highest scores first, bound that cost like max_lines bounds recognition.
+constexpr size_t kMaxTextObjects = 8;
 
 // Boxes are promised in the pixels of the frame sent: a model's box that hangs
 // over an edge is cut at the edge (and one wholly outside, left with no area,
@@ -318,8 +322,12 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
           result.texts_truncated |= ReadText(detector, recognizer, frame.bgr, whole, to_original, node.score_threshold,
                                              &lines_left, &result.timings, &result.texts);
         } else {
-          const auto [first, last] = node_detections[node.within_node];
+          const auto [first, last] = node_detections[node.within_node];  // sorted by score, highest first
           for (size_t d = first; d < last; ++d) {
+            if (d - first == kMaxTextObjects || lines_left <= 0) {
+              result.texts_truncated = true;  // boxes left unread
+              break;
+            }
             const Box& b = result.detections[d].box;  // frame pixels
             const float mx = b.width * kTextRegionMargin, my = b.height * kTextRegionMargin;
             const cv::Rect region(cv::Point(cvFloor((b.x - mx) / to_original), cvFloor((b.y - my) / to_original)),
