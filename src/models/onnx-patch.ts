@@ -1,69 +1,73 @@
 /**
  * Rewrites ONNX graphs that OpenCV 4.6's importer cannot read as shipped, at
- * setup time (`npm run models`), with protobufjs and the ONNX schema
- * (third_party/onnx/onnx.proto). The patched bytes are checked against the
+ * setup time (`npm run models`), with onnx-proto (the ONNX schema compiled to
+ * protobufjs static classes). The patched bytes are checked against the
  * manifest's sha256 like any downloaded model.
+ *
+ * onnx-proto 8.0.1 is ONNX 1.10.2's schema (IR version 8) in its proto3 form.
+ * Two consequences: fields added by later ONNX versions are unknown to it
+ * (decodeOnnx refuses them rather than let re-encoding drop them), and proto3
+ * packs repeated numbers, so re-encoding writes `dims` and attribute `ints` /
+ * `floats` packed where the exporter wrote them one by one. Protobuf parsers
+ * read both forms (OpenCV's does), so the graph is the same; the bytes are not.
  */
-import path from 'node:path';
+import { createRequire } from 'node:module';
 
-import protobuf from 'protobufjs';
-
-import { PROJECT_ROOT } from '../config';
-
-export const ONNX_PROTO = path.join(PROJECT_ROOT, 'third_party', 'onnx', 'onnx.proto');
+import { onnx } from 'onnx-proto';
 
 /** The patches a manifest entry may name. */
 export type OnnxPatch = 'clip-attributes';
 export const ONNX_PATCHES: readonly OnnxPatch[] = ['clip-attributes'];
 
-interface Tensor {
-  dataType: number;
-  floatData: number[];
-  rawData: Uint8Array;
-}
-interface Attribute {
-  name: string;
-  type?: number;
-  f?: number;
-  t?: Tensor;
-}
-interface Node {
-  input: string[];
-  output: string[];
-  name: string;
-  opType: string;
-  attribute: Attribute[];
-}
-interface Dim {
-  dimValue?: number;
-  dimParam?: string;
-}
-interface ValueInfo {
-  type: { tensorType: { shape: { dim: Dim[] } } };
-}
-interface Model {
-  graph: { node: Node[]; input: ValueInfo[]; initializer: (Tensor & { name: string; dims: number[] })[] };
+type OnnxReader = Exclude<Parameters<typeof onnx.ModelProto.decode>[0], Uint8Array>;
+// onnx-proto's classes accept only readers of the protobufjs copy they load (an
+// instanceof check), so take the Reader from that copy, resolved from onnx-proto.
+const { Reader } = createRequire(require.resolve('onnx-proto'))('protobufjs/minimal') as {
+  Reader: { create(bytes: Uint8Array): OnnxReader };
+};
+
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+/**
+ * Decodes an ONNX model, refusing any field the schema does not name: the
+ * static classes would skip it silently and re-encoding would lose it.
+ */
+export function decodeOnnx(bytes: Uint8Array): onnx.ModelProto {
+  const reader = Reader.create(bytes);
+  const skip = reader.skipType.bind(reader);
+  const unknownAt: number[] = [];
+  reader.skipType = (wireType: number) => {
+    unknownAt.push(reader.pos);
+    return skip(wireType);
+  };
+  const model = onnx.ModelProto.decode(reader);
+  if (unknownAt.length > 0) {
+    throw new Error(`ONNX model has ${unknownAt.length} field(s) that onnx-proto's schema (ONNX 1.10) does not name, the first at byte ${unknownAt[0]}; re-encoding would drop them`);
+  }
+  return model;
 }
 
-let schema: protobuf.Root | undefined;
-function onnxType(name: 'ModelProto' | 'AttributeProto' | 'TensorProto'): protobuf.Type {
-  schema ??= protobuf.loadSync(ONNX_PROTO);
-  return schema.lookupType(`onnx.${name}`);
-}
-
-const FLOAT = 1; // TensorProto.DataType.FLOAT
-const ATTRIBUTE_FLOAT = 1; // AttributeProto.AttributeType.FLOAT
-
-/** Decodes and re-encodes without changes: the same bytes when the schema covers every field. */
+/** Decodes (strictly) and re-encodes without changes: the same graph, with repeated numbers packed. */
 export function roundTripOnnx(bytes: Uint8Array): Uint8Array {
-  const type = onnxType('ModelProto');
-  return type.encode(type.decode(bytes)).finish();
+  return onnx.ModelProto.encode(decodeOnnx(bytes)).finish();
 }
 
-function scalarConstant(producers: ReadonlyMap<string, Node>, name: string, where: string): number {
+// decode() builds class instances all the way down (absent fields read as
+// their defaults: [] or 0); the typings name nested messages by their I*
+// interfaces, which leave every field optional. These narrow them once.
+function graphOf(model: onnx.ModelProto): onnx.GraphProto {
+  if (!(model.graph instanceof onnx.GraphProto)) throw new Error('the ONNX model has no graph');
+  return model.graph;
+}
+const nodesOf = (graph: onnx.GraphProto): onnx.NodeProto[] => graph.node as onnx.NodeProto[];
+const attributesOf = (node: onnx.NodeProto): onnx.AttributeProto[] => node.attribute as onnx.AttributeProto[];
+const constantValue = (node: onnx.NodeProto): onnx.TensorProto | undefined =>
+  node.opType === 'Constant' ? ((attributesOf(node).find((a) => a.name === 'value')?.t ?? undefined) as onnx.TensorProto | undefined) : undefined;
+
+function scalarConstant(producers: ReadonlyMap<string, onnx.NodeProto>, name: string, where: string): number {
   const node = producers.get(name);
   if (node?.opType !== 'Constant') throw new Error(`${where}: input ${name} is not a Constant node`);
-  const tensor = node.attribute.find((a) => a.name === 'value')?.t;
+  const tensor = constantValue(node);
   if (!tensor || tensor.dataType !== FLOAT) throw new Error(`${where}: Constant ${name} is not a float tensor`);
   if (tensor.floatData.length > 0) return tensor.floatData[0];
   if (tensor.rawData.length < 4) throw new Error(`${where}: Constant ${name} holds no value`);
@@ -76,38 +80,37 @@ function scalarConstant(producers: ReadonlyMap<string, Node>, name: string, wher
  * `node_proto.input_size() == 1`. Moves each Clip's constant bounds into
  * attributes and drops the Constant nodes nothing else reads.
  */
-function clipBoundsToAttributes(model: Model): number {
-  const graph = model.graph;
-  const producers = new Map<string, Node>();
-  for (const node of graph.node) for (const output of node.output) producers.set(output, node);
+function clipBoundsToAttributes(model: onnx.ModelProto): number {
+  const graph = graphOf(model);
+  const producers = new Map<string, onnx.NodeProto>();
+  for (const node of nodesOf(graph)) for (const output of node.output) producers.set(output, node);
   const freed = new Set<string>();
   let patched = 0;
-  for (const node of graph.node) {
+  for (const node of nodesOf(graph)) {
     if (node.opType !== 'Clip' || node.input.length === 1) continue;
     const where = `Clip node ${node.name}`;
     const [x, min, max] = node.input;
     if (!min || !max) throw new Error(`${where}: expected both min and max inputs`);
-    const attribute = onnxType('AttributeProto');
+    const type = onnx.AttributeProto.AttributeType.FLOAT;
     node.attribute.push(
-      attribute.create({ name: 'min', type: ATTRIBUTE_FLOAT, f: scalarConstant(producers, min, where) }) as unknown as Attribute,
-      attribute.create({ name: 'max', type: ATTRIBUTE_FLOAT, f: scalarConstant(producers, max, where) }) as unknown as Attribute,
+      onnx.AttributeProto.create({ name: 'min', type, f: scalarConstant(producers, min, where) }),
+      onnx.AttributeProto.create({ name: 'max', type, f: scalarConstant(producers, max, where) }),
     );
     node.input = [x];
     freed.add(min).add(max);
     patched += 1;
   }
-  const stillRead = new Set(graph.node.flatMap((n) => n.input));
-  graph.node = graph.node.filter((n) => !(n.opType === 'Constant' && n.output.every((o) => freed.has(o) && !stillRead.has(o))));
+  const stillRead = new Set(nodesOf(graph).flatMap((n) => n.input));
+  graph.node = nodesOf(graph).filter((n) => !(n.opType === 'Constant' && n.output.every((o) => freed.has(o) && !stillRead.has(o))));
   return patched;
 }
 
 /** Applies `patch` to an ONNX model; throws when it finds nothing to patch (the wrong source file). */
 export function patchOnnx(bytes: Uint8Array, patch: OnnxPatch): Uint8Array {
-  const type = onnxType('ModelProto');
-  const model = type.decode(bytes);
-  const count = clipBoundsToAttributes(model as unknown as Model);
+  const model = decodeOnnx(bytes);
+  const count = clipBoundsToAttributes(model);
   if (count === 0) throw new Error(`ONNX patch ${patch}: the model has no Clip node with min/max inputs`);
-  return type.encode(model).finish();
+  return onnx.ModelProto.encode(model).finish();
 }
 
 /**
@@ -122,37 +125,34 @@ export function patchOnnx(bytes: Uint8Array, patch: OnnxPatch): Uint8Array {
  */
 export function pinRecognizerWidth(bytes: Uint8Array, width: number): Uint8Array {
   if (!Number.isInteger(width) || width < 8 || width % 8 !== 0) throw new Error(`recognizer width ${width} must be a positive multiple of 8`);
-  const type = onnxType('ModelProto');
-  const message = type.decode(bytes);
-  const model = message as unknown as Model;
-  const graph = model.graph;
-  const dims = graph.input[0].type.tensorType.shape.dim;
-  if (dims.length !== 4 || Number(dims[2].dimValue) !== 48) throw new Error('not a PP-OCR recognizer: input is not [N,3,48,W]');
+  const model = decodeOnnx(bytes);
+  const graph = graphOf(model);
+  const dims = graph.input[0]?.type?.tensorType?.shape?.dim;
+  if (!dims || dims.length !== 4 || Number(dims[2].dimValue) !== 48) throw new Error('not a PP-OCR recognizer: input is not [N,3,48,W]');
   dims[0] = { dimValue: 1 };
   dims[3] = { dimValue: width };
   const steps = width / 8;
-  const constants = new Map<string, Tensor & { dims?: number[] }>();
-  for (const node of graph.node) {
-    const t = node.opType === 'Constant' ? node.attribute.find((a) => a.name === 'value')?.t : undefined;
+  const constants = new Map<string, onnx.TensorProto>();
+  for (const node of nodesOf(graph)) {
+    const t = constantValue(node);
     if (t) constants.set(node.output[0], t);
   }
-  const tensorType = onnxType('TensorProto');
   const tiled = new Set<string>();
-  for (const node of graph.node) {
+  for (const node of nodesOf(graph)) {
     if (node.opType !== 'Mul' && node.opType !== 'Add') continue;
     node.input = node.input.map((name) => {
       const t = constants.get(name);
-      const channels = Number(t?.dims?.[0] ?? 0);
-      if (!t || t.dims?.length !== 1 || channels <= 1 || t.dataType !== FLOAT) return name;
+      const channels = Number(t?.dims[0] ?? 0);
+      if (!t || t.dims.length !== 1 || channels <= 1 || t.dataType !== FLOAT) return name;
       const tiledName = `${name}.tiled_${steps}`;
       if (!tiled.has(tiledName)) {
         const raw = Buffer.from(t.rawData.length ? t.rawData : new Uint8Array(new Float32Array(t.floatData).buffer));
-        graph.initializer.push(tensorType.create({ name: tiledName, dataType: FLOAT, dims: [1, steps, channels], rawData: Buffer.concat(Array(steps).fill(raw)) }) as never);
+        graph.initializer.push(onnx.TensorProto.create({ name: tiledName, dataType: FLOAT, dims: [1, steps, channels], rawData: Buffer.concat(Array(steps).fill(raw)) }));
         tiled.add(tiledName);
       }
       return tiledName;
     });
   }
   if (tiled.size === 0) throw new Error('not a PP-OCR recognizer: no 1-D constants on Mul/Add');
-  return type.encode(message).finish();
+  return onnx.ModelProto.encode(model).finish();
 }
