@@ -15,6 +15,9 @@
         "native/core/darknet_yolo.cc",
         "native/core/yolox.cc",
         "native/core/yunet_faces.cc",
+        "native/core/text_detector_db.cc",
+        "native/core/text_recognizer_tesseract.cc",
+        "native/core/text_reader.cc",
         "native/core/parallel_backend.cc",
         "native/core/result_json.cc",
         "native/core/engine.cc"
@@ -28,7 +31,9 @@
         "-lopencv_imgproc",
         "-lopencv_dnn",
         "-ljpeg",
-        "-lopencv_objdetect"
+        "-lopencv_objdetect",
+        "-ltesseract",
+        "-lgomp"
       ],
       "defines": [
         "NAPI_VERSION=8",

@@ -4,6 +4,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/core/utility.hpp>
 
+#include <omp.h>
+
 #include "core/parallel_backend.h"
 #include "engine_wrap.h"
 
@@ -29,6 +31,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                 out.Set("offeredRegions", static_cast<double>(stats.offered_regions));
                 out.Set("helpedRegions", static_cast<double>(stats.helped_regions));
                 return out;
+              }));
+  // The OpenMP thread limit libgomp read from OMP_THREAD_LIMIT when it loaded:
+  // Tesseract's LSTM runs its loops on OpenMP threads, never more than this.
+  exports.Set("ompThreadLimit", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+                return Napi::Number::New(info.Env(), omp_get_thread_limit());
               }));
   return exports;
 }

@@ -32,6 +32,8 @@ ModelFormat ReadFormat(const Napi::Object& obj) {
   if (format == "darknet_yolo") return ModelFormat::kDarknetYolo;
   if (format == "yolox") return ModelFormat::kYoloX;
   if (format == "yunet") return ModelFormat::kYuNet;
+  if (format == "db_text") return ModelFormat::kDbText;
+  if (format == "tesseract") return ModelFormat::kTesseract;
   throw Napi::TypeError::New(obj.Env(), "engine spec: unknown model format " + format);
 }
 
@@ -71,8 +73,13 @@ EngineSpec ReadEngineSpec(const Napi::Object& js) {
       NodeSpec node;
       node.id = String(n, "id");
       const std::string kind = String(n, "kind");
-      if (kind != "detector" && kind != "faces") throw Napi::TypeError::New(js.Env(), "engine spec: unknown node kind " + kind);
-      node.kind = kind == "faces" ? NodeKind::kFaces : NodeKind::kDetector;
+      if (kind != "detector" && kind != "faces" && kind != "text") throw Napi::TypeError::New(js.Env(), "engine spec: unknown node kind " + kind);
+      node.kind = kind == "faces" ? NodeKind::kFaces : kind == "text" ? NodeKind::kText : NodeKind::kDetector;
+      if (node.kind == NodeKind::kText) {
+        node.recognizer_index = static_cast<size_t>(Number(n, "recognizer"));
+        node.max_lines = static_cast<int>(Number(n, "maxLines"));
+        node.within_node = static_cast<int>(Number(n, "within"));
+      }
       node.model_index = static_cast<size_t>(Number(n, "model"));
       node.score_threshold = static_cast<float>(Number(n, "scoreThreshold"));
       node.nms_threshold = static_cast<float>(Number(n, "nmsThreshold"));

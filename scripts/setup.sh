@@ -13,7 +13,8 @@ case "$mode" in server|test) ;; *) echo "usage: scripts/setup.sh [server|test]" 
 say() { printf '\n==> %s\n' "$*"; }
 
 # --- system packages -------------------------------------------------------
-apt_packages=(libopencv-dev opencv-data libjpeg-dev pkg-config g++ make python3)
+# libtesseract-dev + tesseract-ocr-eng: the text pipelines' line recogniser (Tesseract LSTM) and its English model.
+apt_packages=(libopencv-dev opencv-data libjpeg-dev pkg-config g++ make python3 libtesseract-dev tesseract-ocr-eng)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

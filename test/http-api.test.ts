@@ -36,10 +36,14 @@ test('GET /healthz and /readyz answer 200 once loaded', async (t) => {
 test('GET /v1/pipelines lists every pipeline with its labels, nodes and input sizes', async (t) => {
   const body = (await (await fetch(`${server.url}/v1/pipelines`)).json()) as {
     default_pipeline: string;
-    pipelines: { id: string; description: string; labels: string[]; nodes: { id: string; kind: string; model: string; input: { width: number; height: number } }[] }[];
+    pipelines: { id: string; description: string; labels: string[]; nodes: Record<string, unknown>[] }[];
   };
   t.is(body.default_pipeline, 'detect');
-  t.deepEqual(body.pipelines.map((p) => p.id), ['detect', 'detect_fast', 'detect_accurate', 'faces', 'people_faces']);
+  t.deepEqual(body.pipelines.map((p) => p.id), ['detect', 'detect_fast', 'detect_accurate', 'faces', 'people_faces', 'text', 'objects_text']);
+  t.deepEqual(body.pipelines.find((p) => p.id === 'objects_text')!.nodes, [
+    { id: 'objects', kind: 'detector', model: 'yolo-fastest-1.1-xl', input: { width: 320, height: 320 } },
+    { id: 'texts', kind: 'text', model: 'ppocr-v4-det', input: { width: 640, height: 640 }, recognizer: 'tesseract-eng', max_lines: 50, within: 'objects' },
+  ]);
   const peopleFaces = body.pipelines.find((p) => p.id === 'people_faces')!;
   t.deepEqual(peopleFaces.nodes, [
     { id: 'persons', kind: 'detector', model: 'yolo-fastest-1.1-xl', input: { width: 320, height: 320 } },
@@ -51,6 +55,8 @@ test('GET /v1/pipelines lists every pipeline with its labels, nodes and input si
   t.is(detect.labels.length, 80);
   t.true(detect.labels.includes('sports ball'));
   t.deepEqual(body.pipelines.find((p) => p.id === 'faces')!.labels, ['face']);
+  t.deepEqual(body.pipelines.find((p) => p.id === 'objects_text')!.labels, ['book', 'cell phone', 'tvmonitor', 'laptop']);
+  t.deepEqual(body.pipelines.find((p) => p.id === 'text')!.labels, [], 'text lines carry no label');
 });
 
 test('POST /v1/pipelines/detect/infer returns the result schema', async (t) => {

@@ -68,7 +68,11 @@ test('the project manifest lists every file with a sha256, licence and pinned up
   t.true(files.length >= 9);
   for (const f of files) {
     t.regex(f.sha256, /^[0-9a-f]{64}$/);
-    t.regex(f.url, /^https:\/\/.+\/[0-9a-f]{40}\//);
+    // Downloads are pinned to a commit; a file of an npm package or a Debian package is pinned by its sha256
+    // (and, for npm, the exact version in package.json and the lock file, named in `upstream`).
+    t.regex(f.url, /^https:\/\/.+\/[0-9a-f]{40}\/|^npm:@?[\w.-]+(\/[\w.-]+)?\/.+|^file:\/\/\/.+/);
+    if (f.url.startsWith('npm:')) t.regex(f.upstream, /@\d+\.\d+\.\d+/);
+    if (f.patch) t.regex(f.source_sha256 ?? '', /^[0-9a-f]{64}$/);
     t.true(f.license.length > 0);
   }
 });

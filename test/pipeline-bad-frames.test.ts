@@ -40,10 +40,10 @@ for (const [name, bytes, detail] of cases) {
 for (const [width, height] of [[1, 1], [16, 16], [63, 47], [2000, 1], [1, 2000], [640, 2], [4000, 9]]) {
   test(`a ${width}x${height} frame is answered by every pipeline, never an error`, async (t) => {
     const frame = encodeJpeg(new cv.Mat(height, width, cv.CV_8UC3, [128, 128, 128]));
-    for (const pipeline of ['detect', 'detect_fast', 'detect_accurate', 'faces', 'people_faces']) {
+    for (const pipeline of ['detect', 'detect_fast', 'detect_accurate', 'faces', 'people_faces', 'text', 'objects_text']) {
       const result = await service.runOnFrame(pipeline, frame);
       t.deepEqual(result.image, { width, height }, pipeline);
-      t.deepEqual([...(result.detections ?? []), ...(result.faces ?? [])], [], `${pipeline}: a flat grey frame holds nothing`);
+      t.deepEqual([...(result.detections ?? []), ...(result.faces ?? []), ...(result.texts ?? [])], [], `${pipeline}: a flat grey frame holds nothing`);
     }
   });
 }

@@ -10,6 +10,7 @@
 #include "parallel_backend.h"
 #include "result_json.h"
 #include "stopwatch.h"
+#include "text_reader.h"
 
 namespace framewire {
 
@@ -28,7 +29,26 @@ void Require(bool ok, const std::string& message) {
   if (!ok) throw EngineError(ErrorCode::kInternal, message);
 }
 
-bool IsFaceFormat(ModelFormat format) { return format == ModelFormat::kYuNet; }
+// The node kind each model format serves (a Tesseract model serves a text
+// node as its recognizer, never as its model).
+bool ServesKind(ModelFormat format, NodeKind kind) {
+  switch (format) {
+    case ModelFormat::kDarknetYolo:
+    case ModelFormat::kYoloX: return kind == NodeKind::kDetector;
+    case ModelFormat::kYuNet: return kind == NodeKind::kFaces;
+    case ModelFormat::kDbText: return kind == NodeKind::kText;
+    case ModelFormat::kTesseract: return false;
+  }
+  return false;
+}
+
+// An object box grown by this fraction of its size on each side before text
+// is looked for in it: a label's text often touches the box's edge.
+constexpr float kTextRegionMargin = 0.04f;
+// A text node `within` a detector runs its text detector once per object box,
+// at a fixed cost each (its whole canvas): at most this many boxes per frame,
+// highest scores first, bound that cost like max_lines bounds recognition.
+constexpr size_t kMaxTextObjects = 8;
 
 // Boxes are promised in the pixels of the frame sent: a model's box that hangs
 // over an edge is cut at the edge (and one wholly outside, left with no area,
@@ -47,6 +67,9 @@ void ClipToFrame(FrameResult* result) {
   result->detections.erase(std::remove_if(result->detections.begin(), result->detections.end(),
                                           [](const Detection& d) { return !HasArea(d.box); }),
                            result->detections.end());
+  for (TextLine& t : result->texts) ClipBox(&t.box, w, h);  // the quad stays as found, the box is cut
+  result->texts.erase(std::remove_if(result->texts.begin(), result->texts.end(), [](const TextLine& t) { return !HasArea(t.box); }),
+                      result->texts.end());
   for (Face& f : result->faces) {
     ClipBox(&f.box, w, h);
     for (size_t k = 0; k < f.landmarks.size(); k += 2) {
@@ -74,10 +97,18 @@ Engine::Engine(EngineSpec spec) : spec_(std::move(spec)) {
     for (const NodeSpec& n : p.nodes) {
       Require(n.model_index < spec_.models.size(), "pipeline " + p.id + " node " + n.id + ": no such model");
       const ModelSpec& m = spec_.models[n.model_index];
-      Require(IsFaceFormat(m.format) == (n.kind == NodeKind::kFaces),
-              "pipeline " + p.id + " node " + n.id + ": model " + m.id + " does not fit the node kind");
+      Require(ServesKind(m.format, n.kind), "pipeline " + p.id + " node " + n.id + ": model " + m.id + " does not fit the node kind");
       need.width = std::max(need.width, m.input_width);
       need.height = std::max(need.height, m.input_height);
+      if (n.kind == NodeKind::kText) {
+        Require(n.recognizer_index < spec_.models.size() && spec_.models[n.recognizer_index].format == ModelFormat::kTesseract,
+                "pipeline " + p.id + " node " + n.id + ": the recognizer must be a tesseract model");
+        Require(n.max_lines >= 1 && n.max_lines <= 1000, "pipeline " + p.id + " node " + n.id + ": max_lines must be 1..1000");
+        const int self = static_cast<int>(&n - p.nodes.data());
+        Require(n.within_node < self && (n.within_node < 0 || p.nodes[n.within_node].kind == NodeKind::kDetector),
+                "pipeline " + p.id + " node " + n.id + ": within must name an earlier detector node");
+        need = cv::Size(INT32_MAX / 4, INT32_MAX / 4);  // text is read from the full-resolution frame
+      }
     }
     pipeline_need_.push_back(need);
   }
@@ -105,6 +136,8 @@ void Engine::LoadSlot(size_t slot_index) {
   slot.decoder = std::make_unique<JpegDecoder>(decode_limits);
   slot.objects.resize(spec_.models.size());
   slot.faces.resize(spec_.models.size());
+  slot.text_detectors.resize(spec_.models.size());
+  slot.text_recognizers.resize(spec_.models.size());
   for (size_t i = 0; i < spec_.models.size(); ++i) {
     const ModelSpec& m = spec_.models[i];
     try {
@@ -113,9 +146,13 @@ void Engine::LoadSlot(size_t slot_index) {
         case ModelFormat::kDarknetYolo: slot.objects[i] = LoadDarknetYolo(m); break;
         case ModelFormat::kYoloX: slot.objects[i] = LoadYoloX(m); break;
         case ModelFormat::kYuNet: slot.faces[i] = LoadYuNet(m); break;
+        case ModelFormat::kDbText: slot.text_detectors[i] = LoadDbTextDetector(m); break;
+        case ModelFormat::kTesseract: slot.text_recognizers[i] = LoadTesseractRecognizer(m); break;
       }
       if (slot.objects[i]) slot.objects[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
       if (slot.faces[i]) slot.faces[i]->Detect(warmup, 1.0f, warmup_options, &ignored);
+      if (slot.text_detectors[i]) slot.text_detectors[i]->Detect(warmup, &ignored);
+      if (slot.text_recognizers[i]) slot.text_recognizers[i]->Recognize(warmup(cv::Rect(0, 0, 200, 32)));
     } catch (const std::exception& e) {  // cv::Exception, or whatever a redirected OpenCV error handler throws
       throw EngineError(ErrorCode::kPipelineFailure,
                         "model " + m.id + " (" + m.weights_path + ") failed to load or warm up: " + e.what());
@@ -267,16 +304,46 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
   // Reduced decode rounds sizes up (ceil(w / factor)), so map back by the true ratio.
   const float to_original = static_cast<float>(frame.original_width) / frame.bgr.cols;
 
+  // Per node, the range of result.detections it added: a text node `within`
+  // an earlier detector reads only inside those boxes.
+  std::vector<std::pair<size_t, size_t>> node_detections(pipeline.nodes.size());
   for (const NodeSpec& node : pipeline.nodes) {
     const DetectOptions options{node.score_threshold, node.nms_threshold, &node.class_filter};
+    const size_t node_index = &node - pipeline.nodes.data();
+    node_detections[node_index] = {result.detections.size(), result.detections.size()};
     try {
-      if (node.kind == NodeKind::kDetector) {
+      if (node.kind == NodeKind::kText) {
+        result.has_texts = true;
+        TextDetector& detector = *models.text_detectors[node.model_index];
+        TextRecognizer& recognizer = *models.text_recognizers[node.recognizer_index];
+        int lines_left = node.max_lines;  // one budget for the whole frame
+        const cv::Rect whole(0, 0, frame.bgr.cols, frame.bgr.rows);
+        if (node.within_node < 0) {
+          result.texts_truncated |= ReadText(detector, recognizer, frame.bgr, whole, to_original, node.score_threshold,
+                                             &lines_left, &result.timings, &result.texts);
+        } else {
+          const auto [first, last] = node_detections[node.within_node];  // sorted by score, highest first
+          for (size_t d = first; d < last; ++d) {
+            if (d - first == kMaxTextObjects || lines_left <= 0) {
+              result.texts_truncated = true;  // boxes left unread
+              break;
+            }
+            const Box& b = result.detections[d].box;  // frame pixels
+            const float mx = b.width * kTextRegionMargin, my = b.height * kTextRegionMargin;
+            const cv::Rect region(cv::Point(cvFloor((b.x - mx) / to_original), cvFloor((b.y - my) / to_original)),
+                                  cv::Point(cvCeil((b.x + b.width + mx) / to_original), cvCeil((b.y + b.height + my) / to_original)));
+            result.texts_truncated |= ReadText(detector, recognizer, frame.bgr, region & whole, to_original, node.score_threshold,
+                                               &lines_left, &result.timings, &result.texts);
+          }
+        }
+      } else if (node.kind == NodeKind::kDetector) {
         result.has_detections = true;
         auto found = models.objects[node.model_index]->Detect(frame.bgr, to_original, options, &result.timings);
         const std::vector<std::string>& labels = spec_.models[node.model_index].labels;
         for (Detection& d : found)
           d.label = d.class_id < static_cast<int>(labels.size()) ? labels[d.class_id] : "class_" + std::to_string(d.class_id);
         result.detections.insert(result.detections.end(), found.begin(), found.end());
+        node_detections[node_index].second = result.detections.size();
       } else {
         result.has_faces = true;
         auto found = models.faces[node.model_index]->Detect(frame.bgr, to_original, options, &result.timings);

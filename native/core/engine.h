@@ -90,9 +90,11 @@ class Engine {
 
  private:
   struct SlotModels {
-    // Indexed like spec_.models; exactly one of the two is set per model.
+    // Indexed like spec_.models; exactly one of these is set per model.
     std::vector<std::unique_ptr<ObjectDetector>> objects;
     std::vector<std::unique_ptr<FaceDetector>> faces;
+    std::vector<std::unique_ptr<TextDetector>> text_detectors;
+    std::vector<std::unique_ptr<TextRecognizer>> text_recognizers;
     std::unique_ptr<JpegDecoder> decoder;  // the slot's own: it reuses its output buffer frame after frame
   };
   struct Queued {

@@ -3,7 +3,9 @@
 // gives every worker slot its own instances.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -34,8 +36,34 @@ class FaceDetector {
                                    StageTimings* timings) = 0;
 };
 
+// Text regions in the pixels of `image` (not yet mapped to the frame).
+struct TextRegion {
+  std::array<cv::Point2f, 4> quad;  // clockwise from the text's top-left
+  float score = 0;                  // mean text probability inside the region
+};
+
+class TextDetector {
+ public:
+  virtual ~TextDetector() = default;
+  virtual std::vector<TextRegion> Detect(const cv::Mat& image, StageTimings* timings) = 0;
+};
+
+struct RecognizedText {
+  std::string text;  // UTF-8, words separated by single spaces, no line breaks
+  float score = 0;   // 0..1
+};
+
+// Reads one upright line of text (a BGR crop).
+class TextRecognizer {
+ public:
+  virtual ~TextRecognizer() = default;
+  virtual RecognizedText Recognize(const cv::Mat& line) = 0;
+};
+
 std::unique_ptr<ObjectDetector> LoadDarknetYolo(const ModelSpec& spec);
 std::unique_ptr<ObjectDetector> LoadYoloX(const ModelSpec& spec);
 std::unique_ptr<FaceDetector> LoadYuNet(const ModelSpec& spec);
+std::unique_ptr<TextDetector> LoadDbTextDetector(const ModelSpec& spec);
+std::unique_ptr<TextRecognizer> LoadTesseractRecognizer(const ModelSpec& spec);
 
 }  // namespace framewire

@@ -23,6 +23,20 @@ void AppendBox(const Box& box, std::string* out) {
   out->push_back('}');
 }
 
+// [[x,y],...] in whole pixels, from `count` (x, y) pairs.
+void AppendPoints(const float* xy, size_t count, std::string* out) {
+  out->push_back('[');
+  for (size_t k = 0; k < count; ++k) {
+    if (k) out->push_back(',');
+    out->push_back('[');
+    AppendJsonNumber(std::round(xy[2 * k]), out);
+    out->push_back(',');
+    AppendJsonNumber(std::round(xy[2 * k + 1]), out);
+    out->push_back(']');
+  }
+  out->push_back(']');
+}
+
 }  // namespace
 
 void AppendJsonNumber(double value, std::string* out) {
@@ -69,7 +83,7 @@ void AppendJsonString(const std::string& text, std::string* out) {
 }
 
 void AppendResultJson(const std::string& pipeline_id, const FrameResult& r, std::string* out) {
-  out->reserve(out->size() + 160 + 110 * r.detections.size() + 170 * r.faces.size());
+  out->reserve(out->size() + 160 + 110 * r.detections.size() + 170 * r.faces.size() + 200 * r.texts.size());
   out->append("{\"pipeline_id\":");
   AppendJsonString(pipeline_id, out);
   out->append(",\"image\":{\"width\":");
@@ -103,18 +117,29 @@ void AppendResultJson(const std::string& pipeline_id, const FrameResult& r, std:
       AppendJsonNumber(Round(f.score, 1e4), out);
       out->append(",\"box\":");
       AppendBox(f.box, out);
-      out->append(",\"landmarks\":[");
-      for (size_t k = 0; k < 5; ++k) {
-        if (k) out->push_back(',');
-        out->push_back('[');
-        AppendJsonNumber(std::round(f.landmarks[2 * k]), out);
-        out->push_back(',');
-        AppendJsonNumber(std::round(f.landmarks[2 * k + 1]), out);
-        out->push_back(']');
-      }
-      out->append("]}");
+      out->append(",\"landmarks\":");
+      AppendPoints(f.landmarks.data(), f.landmarks.size() / 2, out);
+      out->push_back('}');
     }
     out->push_back(']');
+  }
+  if (r.has_texts) {
+    out->append(",\"texts\":[");
+    for (size_t i = 0; i < r.texts.size(); ++i) {
+      const TextLine& t = r.texts[i];
+      if (i) out->push_back(',');
+      out->append("{\"text\":");
+      AppendJsonString(t.text, out);
+      out->append(",\"score\":");
+      AppendJsonNumber(Round(t.score, 1e4), out);
+      out->append(",\"box\":");
+      AppendBox(t.box, out);
+      out->append(",\"quad\":");
+      AppendPoints(t.quad.data(), t.quad.size() / 2, out);
+      out->push_back('}');
+    }
+    out->append("],\"texts_truncated\":");
+    out->append(r.texts_truncated ? "true" : "false");
   }
   out->append(",\"timings_ms\":{\"decode\":");
   AppendJsonNumber(Round(r.timings.decode_ms, 100), out);

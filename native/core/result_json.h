@@ -9,7 +9,8 @@
 
 namespace framewire {
 
-// Appends {"pipeline_id":...,"image":{...},"detections":[...]?,"faces":[...]?,"timings_ms":{...}}.
+// Appends {"pipeline_id":...,"image":{...},"detections":[...]?,"faces":[...]?,
+// "texts":[...]?,"texts_truncated":bool?,"timings_ms":{...}}.
 // Numbers are written as JavaScript's JSON.stringify writes them (shortest
 // round-trip form, -0 as 0, non-finite as null): scores rounded to 4
 // decimals, pixels to integers, timings to 2 decimals.

@@ -9,8 +9,8 @@
 
 namespace framewire {
 
-enum class ModelFormat { kDarknetYolo, kYoloX, kYuNet };
-enum class NodeKind { kDetector, kFaces };
+enum class ModelFormat { kDarknetYolo, kYoloX, kYuNet, kDbText, kTesseract };
+enum class NodeKind { kDetector, kFaces, kText };
 
 struct ModelSpec {
   std::string id;
@@ -29,6 +29,12 @@ struct NodeSpec {
   float score_threshold = 0.25f;
   float nms_threshold = 0.45f;
   std::vector<int> class_filter;  // empty keeps every class
+  // Text nodes only (text_reader.h): the recognizer model, the cap on lines
+  // recognised per frame, and the earlier detector node whose boxes bound the
+  // search (-1: the whole frame).
+  size_t recognizer_index = 0;
+  int max_lines = 0;
+  int within_node = -1;
 };
 
 struct PipelineSpec {
@@ -63,6 +69,15 @@ struct Face {
   std::array<float, 10> landmarks{};  // 5 (x, y) pairs: eyes, nose tip, mouth corners
 };
 
+// One line of text: words separated by spaces. `quad` is its corners
+// (x, y) x 4 clockwise from the top-left of the text; `box` its bounding box.
+struct TextLine {
+  std::string text;
+  float score = 0;
+  Box box;
+  std::array<float, 8> quad{};
+};
+
 struct StageTimings {
   double decode_ms = 0;
   double inference_ms = 0;  // preprocess + forward, summed over nodes
@@ -75,8 +90,11 @@ struct FrameResult {
   int height = 0;
   bool has_detections = false;
   bool has_faces = false;
+  bool has_texts = false;
+  bool texts_truncated = false;  // a text node found more lines than its max_lines
   std::vector<Detection> detections;
   std::vector<Face> faces;
+  std::vector<TextLine> texts;
   StageTimings timings;
   int decode_warnings = 0;  // corrupt-data warnings libjpeg raised while decoding this frame (decoded anyway)
 };

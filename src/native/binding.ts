@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-export type ModelFormat = 'darknet_yolo' | 'yolox' | 'yunet';
-export type NodeKind = 'detector' | 'faces';
+export type ModelFormat = 'darknet_yolo' | 'yolox' | 'yunet' | 'db_text' | 'tesseract';
+export type NodeKind = 'detector' | 'faces' | 'text';
 
 export interface NativeModelSpec {
   id: string;
@@ -28,6 +28,12 @@ export interface NativeNodeSpec {
   nmsThreshold: number;
   /** Class ids to keep; empty keeps all. */
   classFilter: number[];
+  /** Text nodes: index into NativeEngineSpec.models of the recognizer (a tesseract model). */
+  recognizer: number;
+  /** Text nodes: the most lines recognised per frame. */
+  maxLines: number;
+  /** Text nodes: index of the earlier detector node whose boxes bound the search; -1 reads the whole frame. */
+  within: number;
 }
 
 export interface NativeEngineSpec {
@@ -62,12 +68,25 @@ export interface Face {
   landmarks: [number, number][];
 }
 
+export interface TextLine {
+  /** One line of text; words separated by single spaces. */
+  text: string;
+  score: number;
+  /** The quad's bounding box, clipped to the frame. */
+  box: Box;
+  /** Corners clockwise from the text's top-left, in frame pixels (may reach past the frame's edge). */
+  quad: [number, number][];
+}
+
 /** The public result schema, as the engine writes it (JSON text, built on the slot thread). */
 export interface FrameResult {
   pipeline_id: string;
   image: { width: number; height: number };
   detections?: Detection[];
   faces?: Face[];
+  texts?: TextLine[];
+  /** Text pipelines: true when the frame held more text lines than the node's max_lines (the rest were not read). */
+  texts_truncated?: boolean;
   timings_ms: { decode: number; inference: number; postprocess: number; total: number };
 }
 
@@ -110,6 +129,7 @@ interface Addon {
   openCvThreads(): number;
   openCvParallelBackend(): string;
   openCvParallelStats(): ParallelStats;
+  ompThreadLimit(): number;
 }
 
 function findAddon(): string {
@@ -123,6 +143,10 @@ function findAddon(): string {
 
 let addon: Addon | undefined;
 function native(): Addon {
+  // Tesseract (text pipelines) runs its LSTM on OpenMP threads; libgomp reads
+  // this once, when the addon's libraries load. One thread per recognising
+  // slot keeps it off the other slots' cores. An operator's own value wins.
+  process.env.OMP_THREAD_LIMIT ??= '1';
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   addon ??= require(findAddon()) as Addon;
   return addon;
@@ -150,4 +174,9 @@ export function openCvParallelStats(): ParallelStats {
 
 export function openCvInfo(): { version: string; threads: number; parallel: string } {
   return { version: native().opencvVersion, threads: native().openCvThreads(), parallel: native().openCvParallelBackend() };
+}
+
+/** The OpenMP thread limit in force (Tesseract's threads per recognising slot); OMP_THREAD_LIMIT, 1 unless the operator set it. */
+export function ompThreadLimit(): number {
+  return native().ompThreadLimit();
 }

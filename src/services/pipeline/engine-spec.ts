@@ -53,6 +53,9 @@ export function buildEngineSpec(registry: PipelineRegistry, config: Config, read
           model: models.findIndex((m) => m.id === n.model),
           scoreThreshold: n.scoreThreshold,
           nmsThreshold: n.nmsThreshold,
+          recognizer: n.text ? models.findIndex((m) => m.id === n.text?.recognizer) : -1,
+          maxLines: n.text?.maxLines ?? 0,
+          within: n.text?.within === undefined ? -1 : p.nodes.findIndex((other) => other.id === n.text?.within),
           classFilter: n.classes.map((name) => {
             const classId = modelLabels.indexOf(name);
             if (classId < 0) throw new RegistryError(`pipeline ${p.id} node ${n.id}`, `model ${n.model} has no class "${name}"`);

@@ -8,5 +8,6 @@ export {
   type FrameOutcome,
   type FrameResult,
   type PipelineDescription,
+  type TextLine,
 } from './video-file-pipeline-service';
 export { parseRegistry, RegistryError, type PipelineRegistry } from './registry';

@@ -23,6 +23,8 @@ export interface NodeEntry {
   readonly nmsThreshold: number;
   /** Label names to keep; empty keeps all. */
   readonly classes: readonly string[];
+  /** Text nodes: the recognizer model (a tesseract model), the cap on lines read per frame, and the earlier detector node whose boxes bound the search (absent: the whole frame). */
+  readonly text?: { readonly recognizer: string; readonly maxLines: number; readonly within: string | undefined };
 }
 
 export interface PipelineEntry {
@@ -44,7 +46,10 @@ export class RegistryError extends Error {
   }
 }
 
-const FORMATS: readonly ModelFormat[] = ['darknet_yolo', 'yolox', 'yunet'];
+const FORMATS: readonly ModelFormat[] = ['darknet_yolo', 'yolox', 'yunet', 'db_text', 'tesseract'];
+/** The node kind each model format serves as a node's `model` (a tesseract model only serves as a text node's `recognizer`). */
+const KIND_OF_FORMAT: Record<ModelFormat, NodeKind | undefined> = { darknet_yolo: 'detector', yolox: 'detector', yunet: 'faces', db_text: 'text', tesseract: undefined };
+export const MAX_TEXT_LINES = 1000;
 const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 type Json = Record<string, unknown>;
@@ -89,30 +94,46 @@ function parseModel(name: string, raw: unknown): ModelEntry {
     format,
     config: string(obj, 'config', where, format !== 'darknet_yolo'),
     weights: string(obj, 'weights', where) as string,
-    labels: string(obj, 'labels', where, format === 'yunet'),
+    labels: string(obj, 'labels', where, format !== 'darknet_yolo' && format !== 'yolox'),
     input: { width: size('width'), height: size('height') },
   };
   return entry;
 }
 
-function parseNode(raw: unknown, where: string, models: ReadonlyMap<string, ModelEntry>): NodeEntry {
+function parseTextNode(obj: Json, where: string, models: ReadonlyMap<string, ModelEntry>, earlier: readonly NodeEntry[]): NodeEntry['text'] {
+  const recognizer = string(obj, 'recognizer', where) as string;
+  if (models.get(recognizer)?.format !== 'tesseract') throw new RegistryError(`${where}.recognizer`, `"${recognizer}" must name a tesseract model in models`);
+  const maxLines = obj.max_lines;
+  if (!Number.isInteger(maxLines) || (maxLines as number) < 1 || (maxLines as number) > MAX_TEXT_LINES) {
+    throw new RegistryError(`${where}.max_lines`, `must be a whole number from 1 to ${MAX_TEXT_LINES}`);
+  }
+  const within = string(obj, 'within', where, true);
+  if (within !== undefined && !earlier.some((n) => n.id === within && n.kind === 'detector')) {
+    throw new RegistryError(`${where}.within`, `"${within}" must name an earlier detector node of this pipeline`);
+  }
+  return { recognizer, maxLines: maxLines as number, within };
+}
+
+function parseNode(raw: unknown, where: string, models: ReadonlyMap<string, ModelEntry>, earlier: readonly NodeEntry[]): NodeEntry {
   const obj = object(raw, where);
   const kind = obj.kind as NodeKind;
-  if (kind !== 'detector' && kind !== 'faces') throw new RegistryError(`${where}.kind`, 'must be "detector" or "faces"');
+  if (kind !== 'detector' && kind !== 'faces' && kind !== 'text') throw new RegistryError(`${where}.kind`, 'must be "detector", "faces" or "text"');
   const modelId = string(obj, 'model', where) as string;
   const model = models.get(modelId);
   if (!model) throw new RegistryError(`${where}.model`, `no model "${modelId}" in models`);
-  if ((model.format === 'yunet') !== (kind === 'faces')) throw new RegistryError(`${where}.model`, `a ${model.format} model cannot serve a ${kind} node`);
+  if (KIND_OF_FORMAT[model.format] !== kind) throw new RegistryError(`${where}.model`, `a ${model.format} model cannot serve a ${kind} node`);
   const classes = obj.classes ?? [];
   if (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string')) throw new RegistryError(`${where}.classes`, 'must be an array of label names');
-  if (kind === 'faces' && classes.length > 0) throw new RegistryError(`${where}.classes`, 'a faces node has no classes');
+  if (kind !== 'detector' && classes.length > 0) throw new RegistryError(`${where}.classes`, `a ${kind} node has no classes`);
   return {
     id: id(obj, where),
     kind,
     model: modelId,
     scoreThreshold: fraction(obj, 'score_threshold', where),
-    nmsThreshold: fraction(obj, 'nms_threshold', where),
+    // A text node has no NMS step (text regions come from one probability map).
+    nmsThreshold: kind === 'text' ? 0 : fraction(obj, 'nms_threshold', where),
     classes: classes as string[],
+    ...(kind === 'text' ? { text: parseTextNode(obj, where, models, earlier) } : {}),
   };
 }
 
@@ -129,7 +150,12 @@ export function parseRegistry(raw: unknown): PipelineRegistry {
     const pipelineId = id(obj, where);
     if (pipelines.some((p) => p.id === pipelineId)) throw new RegistryError(`${where}.id`, `duplicate pipeline id "${pipelineId}"`);
     if (!Array.isArray(obj.nodes) || obj.nodes.length === 0) throw new RegistryError(`${where}.nodes`, 'must be a non-empty array');
-    const nodes = obj.nodes.map((n: unknown, k: number) => parseNode(n, `${where}.nodes[${k}]`, models));
+    const nodes: NodeEntry[] = [];
+    obj.nodes.forEach((n: unknown, k: number) => {
+      const node = parseNode(n, `${where}.nodes[${k}]`, models, nodes);
+      if (nodes.some((other) => other.id === node.id)) throw new RegistryError(`${where}.nodes[${k}].id`, `duplicate node id "${node.id}"`);
+      nodes.push(node);
+    });
     pipelines.push({ id: pipelineId, description: string(obj, 'description', where) as string, nodes });
   });
 
@@ -140,6 +166,6 @@ export function parseRegistry(raw: unknown): PipelineRegistry {
 
 /** Models some pipeline uses, in first-use order: only these are loaded. */
 export function modelsInUse(registry: PipelineRegistry): ModelEntry[] {
-  const used = new Set(registry.pipelines.flatMap((p) => p.nodes.map((n) => n.model)));
+  const used = new Set(registry.pipelines.flatMap((p) => p.nodes.flatMap((n) => (n.text ? [n.model, n.text.recognizer] : [n.model]))));
   return [...used].map((m) => registry.models.get(m) as ModelEntry);
 }

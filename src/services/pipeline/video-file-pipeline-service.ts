@@ -11,7 +11,7 @@ import { fromEngineFailure } from './native-failure';
 import { parseRegistry, type PipelineRegistry } from './registry';
 
 // The result types are public API: every layer above takes them from here, not from the binding.
-export type { Box, Detection, Face, FrameResult } from '../../native/binding';
+export type { Box, Detection, Face, FrameResult, TextLine } from '../../native/binding';
 
 /** One frame's answer from the engine: the result as JSON text (the FrameResult schema) and its stage times, ms. */
 export type FrameAnswer = NativeSuccess;
@@ -42,7 +42,16 @@ export interface PipelineDescription {
   description: string;
   /** Labels its results can carry (what stream zones and lines may name). */
   labels: string[];
-  nodes: { id: string; kind: string; model: string; input: { width: number; height: number } }[];
+  nodes: {
+    id: string;
+    kind: string;
+    model: string;
+    input: { width: number; height: number };
+    /** Text nodes: the recognizer model, the most lines read per frame, and the detector node whose boxes bound the search. */
+    recognizer?: string;
+    max_lines?: number;
+    within?: string;
+  }[];
 }
 
 /**
@@ -155,7 +164,8 @@ export class VideoFilePipelineService {
       labels: [...this.labelsOf(p.id)],
       nodes: p.nodes.map((n) => {
         const model = this.registry.models.get(n.model);
-        return { id: n.id, kind: n.kind, model: n.model, input: { width: model?.input.width ?? 0, height: model?.input.height ?? 0 } };
+        const text = n.text ? { recognizer: n.text.recognizer, max_lines: n.text.maxLines, ...(n.text.within ? { within: n.text.within } : {}) } : {};
+        return { id: n.id, kind: n.kind, model: n.model, input: { width: model?.input.width ?? 0, height: model?.input.height ?? 0 }, ...text };
       }),
     }));
   }
