@@ -31,6 +31,12 @@ struct NodeSpec {
   std::vector<int> class_filter;  // empty keeps every class
 };
 
+// What one request asked for beyond its pipeline (REST query, stream connect URL). The defaults change nothing.
+struct FrameOverrides {
+  float min_score = -1;              // >= 0: replaces every node's score threshold
+  std::vector<std::string> classes;  // not empty: only detections with these labels (faces are kept)
+};
+
 struct PipelineSpec {
   std::string id;
   std::vector<NodeSpec> nodes;

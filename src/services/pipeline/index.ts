@@ -10,3 +10,4 @@ export {
   type PipelineDescription,
 } from './video-file-pipeline-service';
 export { parseRegistry, RegistryError, type PipelineRegistry } from './registry';
+export { parseOverrides, type FrameOverrides } from './request-overrides';
