@@ -143,6 +143,8 @@ export class StreamClient extends Emitter<SessionEvents> {
   private impl: WebSocketImpl | undefined;
   private ws: WebSocketLike | undefined;
   private started: SessionStartedMessage | undefined;
+  /** The id of the last session that started (kept across failed reconnect attempts). */
+  private lastSessionId: string | undefined;
   private nextIndex = 0;
   private readonly pending = new Map<number, PendingFrame>();
   private readonly controls: ControlWaiter[] = [];
@@ -372,6 +374,7 @@ export class StreamClient extends Emitter<SessionEvents> {
         const message = JSON.parse(event.data) as Record<string, unknown>;
         if (message.event === 'session_started') {
           this.started = message as unknown as SessionStartedMessage;
+          this.lastSessionId = this.started.session_id;
           this.afterStart().then(opened, (err: FramewireClientError) => {
             opening = false;
             clearTimeout(timeout);
@@ -456,7 +459,6 @@ export class StreamClient extends Emitter<SessionEvents> {
   /** The socket closed: fails what was waiting on it, then reconnects or finishes. */
   private onClose(code: number, reason: string, error: FramewireClientError, refusedUpgrade: boolean): void {
     this.ws = undefined;
-    const previousSessionId = this.started?.session_id;
     this.started = undefined;
     for (const [, frame] of this.pending) frame.reject(error);
     this.pending.clear();
@@ -479,6 +481,7 @@ export class StreamClient extends Emitter<SessionEvents> {
           reject(error);
           return;
         }
+        const previousSessionId = this.lastSessionId;
         this.openSession().then(
           () => {
             this.attempts = 0;
