@@ -50,8 +50,7 @@ test('the README\'s curl command answers the documented result', async (t) => {
   const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
   const command = /^curl .*$/m.exec(readme)?.[0];
   t.truthy(command);
-  const args = command!.replace('http://localhost:8080', server.url).split(' ').slice(1).map((a) => a.replace(/^'|'$/g, ''));
-  const { stdout } = await run('curl', args, { cwd: MEDIA_DIR });
+  const { stdout } = await run('bash', ['-c', command!.replace('http://localhost:8080', server.url)], { cwd: MEDIA_DIR });
   const result = JSON.parse(stdout) as { pipeline_id: string; detections: { label: string }[] };
   t.is(checkRestSchema('FrameResult', result), undefined);
   t.is(result.pipeline_id, 'detect');

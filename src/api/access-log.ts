@@ -29,7 +29,8 @@ export function accessLog(log: Logger): HttpLogger {
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
     customSuccessMessage: () => 'http_request',
     customErrorMessage: () => 'http_request',
-    customAttributeKeys: { reqId: 'request_id', responseTime: 'ms' },
+    customAttributeKeys: { responseTime: 'ms' },
+    customProps: (req: IncomingMessage & { id?: unknown }) => ({ request_id: req.id }),
     // The access line's own fields, flat: no header dumps (they may hold tokens).
     // (wrapSerializers off: these get Node's own request and response objects.)
     serializers: {
