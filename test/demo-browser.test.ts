@@ -69,7 +69,7 @@ test('the demo streams the camera through the SDK, draws boxes and shows live st
   t.deepEqual(state.errors, []);
   t.deepEqual(pageErrors, []);
   t.is(state.lastResult?.pipeline_id, 'detect_fast');
-  t.deepEqual(state.lastResult?.image, { width: 768, height: 576 }, 'the fake camera sends the clip\'s frames');
+  t.deepEqual(state.lastResult?.image, { width: 640, height: 480 }, 'the clip, scaled by chromium to the 640x480 the page asks for');
   t.is(state.dropped, 0, 'one frame in flight: the server drops none');
   t.true(state.lastResult!.detections.some((d) => d.label === 'person'));
   // The overlay holds drawn pixels (boxes), and the stats are live.
