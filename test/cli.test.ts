@@ -76,6 +76,26 @@ test.serial('stream vtest.avi --max-frames 100: 100 JSONL answers 0..99 and a 76
   t.true(diff > 2000, `annotations changed ${diff} pixels beyond codec noise`);
 });
 
+test.serial('stream --track --zones draws tracks, the line and its counts, and sums the counts up', async (t) => {
+  const zones = path.join(dir, 'zones.json');
+  writeFileSync(zones, JSON.stringify({ lines: [{ id: 'gate', from: [384, 0], to: [384, 576], labels: ['person'] }], zones: [{ id: 'road', polygon: [[0, 150], [768, 150], [768, 330], [0, 330]] }] }));
+  const jsonl = path.join(dir, 'track.jsonl');
+  const out = path.join(dir, 'track.mp4');
+  const { code, stdout, stderr } = await framewire(['stream', mediaPath('vtest.avi'), '--url', server.url, '--pipeline', 'detect_fast', '--max-frames', '60', '--as-fast-as-possible', '--track', '--zones', zones, '--min-score', '0.4', '--jsonl', jsonl, '--out', out, '--no-progress']);
+  t.is(code, 0, stderr);
+  const answers = readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { result: { detections: { label: string; score: number; track_id?: number }[]; counts: { lines: Record<string, unknown> } } });
+  t.is(answers.length, 60);
+  t.true(answers.every((a) => 'gate' in a.result.counts.lines));
+  t.true(answers.every((a) => a.result.detections.every((d) => d.score >= 0.4)), '--min-score reaches the server');
+  t.true(answers.some((a) => a.result.detections.some((d) => d.track_id !== undefined)));
+  t.regex(stdout, /line gate: in .*; out /);
+  t.regex(stdout, /zone road: /);
+  const capture = new cv.VideoCapture(out);
+  capture.set(cv.CAP_PROP_POS_FRAMES, 45);
+  cv.imwrite(artifactPath('cli-track-frame45.png'), capture.read());
+  capture.release();
+});
+
 test.serial('stream paces a file at its own fps by default and writes a progress bar to stderr', async (t) => {
   const { code, stderr, stdout } = await framewire(['stream', mediaPath('vtest.avi'), '--url', server.url, '--pipeline', 'detect_fast', '--max-frames', '12']);
   t.is(code, 0, stderr);

@@ -146,3 +146,32 @@ test('reconnect: a server restart (close 1001) opens a new session, announced, a
     await second.close();
   }
 });
+
+test('tracking: track, lines and zones on connect; configure, a refused configure and reset, all without reconnecting', async (t) => {
+  const frames = vtestFrames(30);
+  const client = await connect({
+    url: server.url,
+    pipeline: 'detect_fast',
+    track: true,
+    lines: [{ id: 'gate', from: [384, 0], to: [384, 576], labels: ['person'] }],
+    zones: [{ id: 'lawn', polygon: [[0, 300], [768, 300], [768, 576], [0, 576]] }],
+  });
+  const configured: string[][] = [];
+  client.on('configured', (c) => configured.push([...c.lines, ...c.zones]));
+  const answers: FrameAnswerMessage[] = [];
+  for (const frame of frames.slice(0, 15)) answers.push(await client.send(frame));
+  const results = answers.flatMap((a) => ('result' in a ? [a.result] : []));
+  t.true(results.every((r) => Array.isArray(r.events) && r.counts !== undefined && 'gate' in r.counts.lines && 'lawn' in r.counts.zones));
+  t.true(results.some((r) => r.detections!.some((d) => Number.isInteger(d.track_id) && d.track_id! >= 1)), 'confirmed tracks carry ids');
+  const bad = await t.throwsAsync(client.configure({ zones: [{ id: 'tiny', polygon: [[0, 0], [1, 1]] }] }), { instanceOf: FramewireClientError });
+  t.like(bad, { code: 'invalid_config' });
+  const after = await client.send(frames[15]);
+  t.true('result' in after && 'gate' in after.result.counts!.lines, 'the refused configure left the session as it was');
+  const changed = await client.configure({ lines: [{ id: 'door', from: [0, 400], to: [768, 400] }] });
+  t.deepEqual(changed, { event: 'configured', track: true, zones: [], lines: ['door'] });
+  await client.reset();
+  const reset = await client.send(frames[16]);
+  t.true('result' in reset && reset.result.counts!.lines.door !== undefined);
+  t.deepEqual(configured, [['door']], 'the configured event fires for configure() (the connect-time one came before the listener)');
+  await client.close();
+});

@@ -23,7 +23,7 @@ interface DemoState {
   boxesDrawn: number;
   errors: string[];
   configured: number;
-  lastResult?: { pipeline_id: string; image: { width: number; height: number }; detections: { label: string; track_id?: number }[]; counts?: unknown };
+  lastResult?: { pipeline_id: string; image: { width: number; height: number }; detections: { label: string; track_id?: number }[]; counts?: { lines: Record<string, unknown> } };
 }
 
 let server: Awaited<ReturnType<typeof runningServer>>;
@@ -85,6 +85,23 @@ test('the demo streams the camera through the SDK, draws boxes and shows live st
   t.regex(await page.$eval('#latency', (e) => e.textContent ?? ''), /^\d+ ms$/);
   t.regex(await page.$eval('#objects', (e) => e.textContent ?? ''), /person \d+/);
   await page.screenshot({ path: artifactPath('demo-chromium.png') });
+
+  // A counting line drawn with the mouse: the page configures it, and the counts come back in the results.
+  const box = (await (await page.$('#overlay'))!.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height - 5, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction('window.framewireDemo.configured >= 1 && window.framewireDemo.lastResult.counts !== undefined', { timeout: 30_000 });
+  const before = ((await page.evaluate('window.framewireDemo.results')) as number);
+  await page.waitForFunction(`window.framewireDemo.results >= ${before + 10}`, { timeout: 60_000 });
+  const tracked = (await page.evaluate('window.framewireDemo')) as DemoState;
+  t.deepEqual(tracked.errors, []);
+  t.like(tracked.lastResult?.counts, { lines: { line: { in: {}, out: {} } } });
+  t.true(tracked.lastResult!.detections.some((d) => d.track_id !== undefined), 'track ids are shown');
+  t.regex(await page.$eval('#counts', (e) => e.textContent ?? ''), /^line: in /);
+  await page.screenshot({ path: artifactPath('demo-chromium-line.png') });
   await page.click('#stop');
   await page.close();
 });

@@ -19,6 +19,8 @@ export interface SessionStartedMessage {
   session_id: string;
   pipeline_id: string;
   max_frame_bytes: number;
+  /** The server instance serving the session (FRAMEWIRE_INSTANCE_ID): tells instances apart behind a load balancer. */
+  instance_id: string;
 }
 
 export interface ResultMessage {
@@ -61,17 +63,19 @@ export interface SessionErrorMessage {
 export interface ConfiguredMessage {
   event: 'configured';
   track: boolean;
-  zones: string[];
-  lines: string[];
+  /** The ids of the zones and lines now set. */
+  zones: readonly string[];
+  lines: readonly string[];
 }
 
 export interface ResetMessage {
   event: 'reset';
 }
 
-/** The server is about to stop: send no more frames; the close (1012) follows once the accepted ones are answered. */
+/** The server is shutting down: send no more frames; every frame sent is answered, then the close (1001) follows. */
 export interface DrainingMessage {
   event: 'draining';
+  detail: string;
 }
 
 export type ServerMessage =

@@ -26,6 +26,8 @@ export interface Face {
   box: Box;
   /** Right eye, left eye, nose tip, right and left mouth corners, in frame pixels. */
   landmarks: [number, number][];
+  /** With tracking on: the face's confirmed track (faces are tracked as the label `face`). */
+  track_id?: number;
 }
 
 /** Tracking events (streams with tracking on; see docs/streaming.md). */
