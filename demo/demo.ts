@@ -141,7 +141,8 @@ function showAnswer(answer: FrameAnswerMessage, latencyMs: number): void {
     $('objects').textContent = Object.entries(labels).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
     const counts = answer.result.counts;
     if (counts) {
-      $('counts').textContent = Object.entries(counts.lines).map(([id, c]) => `${id}: in ${JSON.stringify(c.in)} out ${JSON.stringify(c.out)}`).join('; ') || '-';
+      const perLabel = (c: Record<string, number>): string => Object.entries(c).map(([label, n]) => `${label} ${n}`).join(', ') || '0';
+      $('counts').textContent = Object.entries(counts.lines).map(([id, c]) => `${id}: in ${perLabel(c.in)} | out ${perLabel(c.out)}`).join('; ') || '-';
     }
   } else if ('dropped' in answer) state.dropped += 1;
   else state.errors.push(`${answer.error}: ${answer.detail}`);

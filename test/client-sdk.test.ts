@@ -8,7 +8,8 @@ import { runningServer } from './helpers/service';
 
 let server: Awaited<ReturnType<typeof runningServer>>;
 test.before(async () => {
-  server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', STREAM_SLOWDOWN_WINDOW: '5' });
+  // Frames of the tests here share one slot: a frame may wait long for its turn on a loaded machine, never stale.
+  server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', STREAM_SLOWDOWN_WINDOW: '5', STREAM_MAX_FRAME_AGE_MS: '60000' });
 });
 test.after.always(async () => server?.close());
 
