@@ -41,7 +41,7 @@ export function parseOverrides(params: URLSearchParams, pipelineId: string, labe
     if (names.length > MAX_CLASSES) return new FramewireError('invalid_parameter', `classes names ${names.length} labels; at most ${MAX_CLASSES}`);
     const unknown = names.filter((n) => !labels.has(n));
     if (unknown.length > 0) {
-      return new FramewireError('invalid_parameter', `pipeline "${pipelineId}" has no label ${unknown.slice(0, 5).map((u) => `"${u.slice(0, 40)}"`).join(', ')}; GET /v1/pipelines lists each node's labels`);
+      return new FramewireError('invalid_parameter', `pipeline "${pipelineId}" has no label ${unknown.slice(0, 5).map((u) => `"${u.slice(0, 40)}"`).join(', ')}; GET /v1/pipelines lists the pipeline's labels`);
     }
     overrides.classes = names;
   }
