@@ -2,7 +2,7 @@
  * The `framewire` CLI as a user runs it (a child process) against a real server: stream vtest.avi to JSONL and an
  * annotated MP4, infer, and the errors a user sees.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -148,4 +148,28 @@ test('a missing @u4/opencv4nodejs names the command that installs it', async (t)
   );
   t.is(result.code, 1);
   t.true(result.stderr.includes(INSTALL_HINT), result.stderr);
+});
+
+test('serve runs the server as npm start does: JSON logs, ready, SIGTERM exits 0', async (t) => {
+  const child = spawn(process.execPath, [CLI, 'serve'], { env: { ...process.env, PORT: '0', HOST: '127.0.0.1', FRAMEWIRE_WORKER_SLOTS: '1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buffered = '';
+  const ready = new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+        lines.push(JSON.parse(buffered.slice(0, i)) as Record<string, unknown>); // every stdout line is a JSON log line
+        buffered = buffered.slice(i + 1);
+      }
+      const port = lines.find((l) => typeof l.port === 'number')?.port as number | undefined;
+      if (port !== undefined && lines.some((l) => String(l.msg).includes('ready'))) resolve(port);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code} before ready`)));
+  });
+  const port = await ready;
+  t.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  t.is(await exited, 0);
+  t.true(lines.some((l) => l.msg === 'http_request' && (l.req as { path: string }).path === '/readyz'), 'the access log');
 });

@@ -55,7 +55,7 @@ export interface SlowDownMessage {
 
 /** An error about the session itself (then the close follows), or an invalid control message (the session goes on). */
 export interface SessionErrorMessage {
-  error: ErrorCode | 'invalid_config';
+  error: ErrorCode;
   detail: string;
   frame_index?: number;
 }
