@@ -52,3 +52,11 @@ export function checkServerMessage(message: unknown): string | undefined {
 export function checkRestSchema(name: string, value: unknown): string | undefined {
   return check(`${OPENAPI}#/components/schemas/${name}`, value);
 }
+
+// Compile every schema now, when a test file imports this helper, not at the first message: compiling takes most
+// of a second, and a test's server runs in the same process (a blocked event loop would miss pings and let frames
+// go stale, as if the server were slow).
+for (const kind of ['SessionStarted', 'Configured', 'ResetDone', 'Draining', 'SlowDown', 'Result', 'Dropped', 'FrameError', 'SessionError']) {
+  validator().getSchema(`${ASYNCAPI}#/components/messages/${kind}/payload`);
+}
+for (const name of ['FrameResult', 'PipelineList', 'Error']) validator().getSchema(`${OPENAPI}#/components/schemas/${name}`);
