@@ -25,7 +25,7 @@ class ScriptedSocket implements WebSocketLike {
     queueMicrotask(() => {
       this.readyState = 1;
       this.onopen?.({});
-      this.serverSends({ event: 'session_started', session_id: `s${ScriptedSocket.opened.length}`, pipeline_id: 'detect', max_frame_bytes: 1000 });
+      this.serverSends({ event: 'session_started', session_id: `s${ScriptedSocket.opened.length}`, pipeline_id: 'detect', max_frame_bytes: 1000, instance_id: 'test-1' });
     });
   }
 
@@ -153,13 +153,13 @@ test.serial('a frame is not handed to the socket while its unsent output is abov
   await pending;
 });
 
-test.serial('draining stops sending; close 1012 reopens a new session that says so, and sending goes on', async (t) => {
+test.serial('draining stops sending; close 1001 reopens a new session that says so, and sending goes on', async (t) => {
   const { client, socket } = await open({ reconnect: { initialDelayMs: 1, maxDelayMs: 5 } });
   const reconnected = new Promise((resolve) => client.on('reconnect', resolve));
-  socket.serverSends({ event: 'draining' });
+  socket.serverSends({ event: 'draining', detail: 'the server is shutting down' });
   t.is(client.trySend(frame), undefined, 'no frames after draining');
   const waiting = client.send(frame);
-  socket.serverCloses(1012, 'restarting');
+  socket.serverCloses(1001, 'server shutting down');
   t.like(await reconnected, { previousSessionId: 's1', sessionId: 's2', attempt: 1 });
   await tick();
   const second = ScriptedSocket.opened[1];

@@ -53,7 +53,7 @@ async def stream_session(url: str, frames, args, state) -> None:
                     state["pace_until"] = time.monotonic() + 5
                     continue
                 if message.get("event") == "draining":
-                    continue  # the close (1012) follows: the reconnect takes the pending frame
+                    continue  # stop sending: the answer and then the close (1001) follow; the reconnect sends on
                 print(json.dumps(message), flush=True)
                 if "frame_index" in message:
                     state["pending"] = None

@@ -440,7 +440,7 @@ export class StreamClient extends Emitter<SessionEvents> {
       return;
     }
     if (message.event === 'draining') {
-      this.draining = true; // no new frames: the close (1012) follows once the accepted ones are answered
+      this.draining = true; // no new frames: every frame sent is answered, then the close (1001) follows
       this.emit('draining', message as unknown as DrainingMessage);
       return;
     }

@@ -123,7 +123,7 @@ export type ClientControlMessage = ConfigureRequest | ResetRequest;
 
 /**
  * Close codes after which a client should open a new session (with backoff): the server went away or restarts
- * (1001, 1012), the connection broke (1006), an unexpected server fault (1011), or try again later (1013).
+ * (1001; 1012 from a proxy), the connection broke (1006), an unexpected server fault (1011), or try again later (1013).
  */
 export const RETRYABLE_CLOSE_CODES: readonly number[] = [1001, 1006, 1011, 1012, 1013];
 
