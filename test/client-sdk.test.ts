@@ -123,13 +123,15 @@ test('a refused upgrade (401) is upgrade_refused and is not retried', async (t) 
   }
 });
 
-test('reconnect: a server restart (close 1001) opens a new session, announced, and frames flow again', async (t) => {
+test('reconnect: a server restart (draining, close 1001) opens a new session, announced, and frames flow again', async (t) => {
   const first = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
   const port = first.port;
   const client = await connect({ url: first.url, pipeline: 'detect_fast', reconnect: { initialDelayMs: 100, maxDelayMs: 500, maxAttempts: 40 } });
   const oldSession = client.sessionId;
   const closes: number[] = [];
   client.on('close', (e) => closes.push(e.code));
+  let drained = 0;
+  client.on('draining', () => (drained += 1));
   const reconnected = new Promise<{ previousSessionId?: string; sessionId: string }>((resolve) => client.on('reconnect', resolve));
   t.true('result' in (await client.send(vtestFrames(1)[0])));
   await first.close();
@@ -137,6 +139,7 @@ test('reconnect: a server restart (close 1001) opens a new session, announced, a
   try {
     const event = await reconnected;
     t.is(closes[0], 1001);
+    t.is(drained, 1, 'the server said draining before its 1001');
     t.is(event.previousSessionId, oldSession);
     t.not(event.sessionId, oldSession);
     const answer = await client.send(vtestFrames(2)[1]);
