@@ -208,3 +208,10 @@ test.serial('configure resolves with configured, a refused configure rejects inv
   socket.serverSends(result(0));
   t.is((await sent).frame_index, 0);
 });
+
+test('the SDK is the package export framewire/client', async (t) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sdk = require('framewire/client') as typeof import('../src/client');
+  t.is(typeof sdk.connect, 'function');
+  t.deepEqual(sdk.RETRYABLE_CLOSE_CODES, [1001, 1006, 1011, 1012, 1013]);
+});
