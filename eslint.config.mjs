@@ -9,6 +9,9 @@ const api = { group: ['**/api/**', '**/api'], message: 'Services never call up i
 const streaming = { group: ['**/services/streaming', '**/services/streaming/**'], message: 'The pipeline service sits below streaming.' };
 const pipeline = { group: ['**/services/pipeline', '**/services/pipeline/**'], message: 'Tracking is pure: it reads results handed to it.' };
 
+const serverOnly = { group: ['**/services/**', '**/services', '**/config', '**/logger', '**/metrics'], message: 'Clients (src/client, src/cli, demo) use the SDK and src/protocol, not the server.' };
+const nodeBuiltins = { group: ['node:*', 'fs', 'path', 'http', 'net', 'crypto', 'os'], message: 'The SDK runs in browsers: no Node built-ins (ws is loaded only where no WebSocket exists).' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', '.models/**'] },
   js.configs.recommended,
@@ -23,4 +26,8 @@ export default tseslint.config(
   { files: ['src/services/pipeline/**/*.ts'], rules: layer([api, streaming]) },
   // Tracking is pure policy: the streaming service hands it results and times; it imports no other layer.
   { files: ['src/services/tracking/**/*.ts'], rules: layer([nativeBinding, api, streaming, pipeline]) },
+  // The SDK and the protocol types run in browsers too: no Node built-ins, nothing of the server but the error codes.
+  { files: ['src/client/**/*.ts', 'src/protocol/**/*.ts', 'demo/**/*.ts'], rules: layer([nativeBinding, api, streaming, serverOnly, nodeBuiltins]) },
+  // The CLI is a client: it talks to the server through the SDK only.
+  { files: ['src/cli/**/*.ts'], rules: layer([nativeBinding, api, streaming, serverOnly]) },
 );

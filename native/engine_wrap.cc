@@ -30,13 +30,15 @@ Napi::Value EngineWrap::Load(const Napi::CallbackInfo& info) {
 
 Napi::Value EngineWrap::Infer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() != 2 || !info[0].IsNumber() || !info[1].IsBuffer())
-    throw Napi::TypeError::New(env, "infer(pipelineIndex: number, frame: Buffer)");
+  if (info.Length() < 2 || info.Length() > 3 || !info[0].IsNumber() || !info[1].IsBuffer() ||
+      (info.Length() == 3 && !info[2].IsObject() && !info[2].IsUndefined()))
+    throw Napi::TypeError::New(env, "infer(pipelineIndex: number, frame: Buffer, overrides?: {minScore?, classes?})");
   const int64_t index = info[0].As<Napi::Number>().Int64Value();
   if (index < 0 || static_cast<size_t>(index) >= engine_->spec().pipelines.size())
     throw Napi::RangeError::New(env, "infer: no pipeline at index " + std::to_string(index));
   if (!engine_->loaded()) throw Napi::Error::New(env, "infer: engine not loaded (await load() first)");
   auto call = std::make_unique<InferCall>(env, engine_, completions_, static_cast<size_t>(index), info[1].As<Napi::Buffer<uint8_t>>());
+  if (info.Length() == 3 && info[2].IsObject()) call->overrides = ReadFrameOverrides(info[2].As<Napi::Object>());
   Napi::Promise promise = call->deferred.Promise();
   completions_->Started(env);
   try {

@@ -92,4 +92,16 @@ EngineSpec ReadEngineSpec(const Napi::Object& js) {
   return spec;
 }
 
+FrameOverrides ReadFrameOverrides(const Napi::Object& js) {
+  FrameOverrides overrides;
+  Napi::Value min_score = js.Get("minScore");
+  if (min_score.IsNumber()) overrides.min_score = min_score.As<Napi::Number>().FloatValue();
+  Napi::Value classes = js.Get("classes");
+  if (classes.IsArray()) {
+    Napi::Array list = classes.As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) overrides.classes.push_back(list.Get(i).ToString().Utf8Value());
+  }
+  return overrides;
+}
+
 }  // namespace framewire

@@ -9,4 +9,7 @@ namespace framewire {
 
 EngineSpec ReadEngineSpec(const Napi::Object& js);
 
+// One request's overrides ({minScore?: number, classes?: string[]}), validated by the caller (src/services/pipeline).
+FrameOverrides ReadFrameOverrides(const Napi::Object& js);
+
 }  // namespace framewire

@@ -15,6 +15,9 @@ say() { printf '\n==> %s\n' "$*"; }
 # --- system packages -------------------------------------------------------
 # libtesseract-dev + tesseract-ocr-eng: the text pipelines' line recogniser (Tesseract LSTM) and its English model.
 apt_packages=(libopencv-dev opencv-data libjpeg-dev pkg-config g++ make python3 libtesseract-dev tesseract-ocr-eng)
+# Test mode also needs: Debian's chromium for the demo's browser test (puppeteer-core drives it; no browser is
+# downloaded), Python with websockets and OpenCV for examples/python, and curl for the README's example.
+if [ "$mode" = test ]; then apt_packages+=(chromium python3-websockets python3-opencv curl); fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -44,6 +44,10 @@ export interface Config {
    * (FRAMEWIRE_INSTANCE_ID; default host name and pid, so a pod's name on Kubernetes).
    */
   readonly instanceId: string;
+  /** Serve the browser demo at /demo (FRAMEWIRE_DEMO). */
+  readonly demo: boolean;
+  /** Origins allowed to call the HTTP API from a browser (CORS); empty: no CORS headers; ['*']: any. */
+  readonly corsOrigins: readonly string[];
   readonly stream: StreamConfig;
 }
 
@@ -180,6 +184,8 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),
     instanceId: instanceId(env),
+    demo: boolean(env, 'FRAMEWIRE_DEMO', true),
+    corsOrigins: corsOrigins(env),
     stream: loadStreamConfig(env),
   };
   return Object.freeze(config);
@@ -196,6 +202,15 @@ function instanceId(env: Env): string {
 
 /** The stream's share of the drain time: the rest (one second) is for HTTP requests and the process. */
 const DRAIN_RESERVE_MS = 1000;
+
+function corsOrigins(env: Env): readonly string[] {
+  const origins = (env.FRAMEWIRE_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  if (origins.includes('*') && origins.length > 1) throw new ConfigError('FRAMEWIRE_CORS_ORIGINS', '"*" allows every origin: give it alone, or list origins');
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('FRAMEWIRE_CORS_ORIGINS', `"${origin}" must be scheme://host[:port] with no path, or *`);
+  }
+  return Object.freeze(origins);
+}
 
 function loadStreamConfig(env: Env): StreamConfig {
   const token = env.STREAM_AUTH_TOKEN;

@@ -41,7 +41,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
   // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
   const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
-  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes) => service.runFrame(pipelineId, bytes), config.maxQueuedRequests);
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), config.maxQueuedRequests);
   const streams = new StreamService({
     scheduler,
     pipelines: service,
@@ -71,7 +71,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       requestTimeout: config.httpRequestTimeoutMs,
       connectionsCheckingInterval: 1000,
     },
-    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain),
+    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain, { corsOrigins: config.corsOrigins, demo: config.demo }),
   );
   const stream = new VideoStreamEndpoint({ streams, config: config.stream, instanceId: config.instanceId, log });
   stream.attach(server);

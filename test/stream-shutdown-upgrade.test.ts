@@ -24,7 +24,7 @@ async function busyServer(): Promise<{ server: Server; session: StreamClient; re
   const session = await StreamClient.session(`${server.wsUrl}?pipeline_id=detect`);
   session.send(jpegHeaderOnly(64, 48));
   await entered;
-  return { server, session, release: () => held?.({ json: '{}', decodeMs: 0, inferenceMs: 0, totalMs: 0, decodeWarnings: 0 }) };
+  return { server, session, release: () => held?.({ json: '{"pipeline_id":"detect","image":{"width":64,"height":48},"detections":[],"timings_ms":{"decode":0,"inference":0,"postprocess":0,"total":0}}', decodeMs: 0, inferenceMs: 0, totalMs: 0, decodeWarnings: 0 }) };
 }
 
 /** Attempts an upgrade; resolves with the HTTP refusal (status and body), or rejects with what happened instead. */

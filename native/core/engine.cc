@@ -216,7 +216,7 @@ void Engine::SlotLoop(size_t slot, std::promise<void> loaded) {
 
 void Engine::RunJob(size_t slot, FrameJob* job) {
   try {
-    job->result = RunOnSlot(slot, job->pipeline_index, job->data, job->size);
+    job->result = RunOnSlot(slot, job->pipeline_index, job->data, job->size, job->overrides);
     job->json.clear();
     AppendResultJson(spec_.pipelines[job->pipeline_index].id, job->result, &job->json);
     job->ok = true;
@@ -284,7 +284,8 @@ FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size)
   return std::move(job.result);
 }
 
-FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size) {
+FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size,
+                              const FrameOverrides& overrides) {
   Require(loaded_, "engine not loaded");
   Require(slot < slots_.size() && pipeline_index < spec_.pipelines.size(), "no such slot or pipeline index");
   const SlotBusyScope busy;  // this thread now uses a core: the parallel backend lends it to no one else
@@ -308,7 +309,8 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
   // an earlier detector reads only inside those boxes.
   std::vector<std::pair<size_t, size_t>> node_detections(pipeline.nodes.size());
   for (const NodeSpec& node : pipeline.nodes) {
-    const DetectOptions options{node.score_threshold, node.nms_threshold, &node.class_filter};
+    const float score_threshold = overrides.min_score >= 0 ? overrides.min_score : node.score_threshold;
+    const DetectOptions options{score_threshold, node.nms_threshold, &node.class_filter};
     const size_t node_index = &node - pipeline.nodes.data();
     node_detections[node_index] = {result.detections.size(), result.detections.size()};
     try {
@@ -342,6 +344,14 @@ FrameResult Engine::RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t*
         const std::vector<std::string>& labels = spec_.models[node.model_index].labels;
         for (Detection& d : found)
           d.label = d.class_id < static_cast<int>(labels.size()) ? labels[d.class_id] : "class_" + std::to_string(d.class_id);
+        // NMS is class-wise, so keeping only the asked labels afterwards equals filtering before it.
+        if (!overrides.classes.empty())
+          found.erase(std::remove_if(found.begin(), found.end(),
+                                     [&](const Detection& d) {
+                                       return std::find(overrides.classes.begin(), overrides.classes.end(), d.label) ==
+                                              overrides.classes.end();
+                                     }),
+                      found.end());
         result.detections.insert(result.detections.end(), found.begin(), found.end());
         node_detections[node_index].second = result.detections.size();
       } else {

@@ -31,6 +31,7 @@ struct FrameJob {
   // sink has the job back.
   const uint8_t* data = nullptr;
   size_t size = 0;
+  FrameOverrides overrides;
   // --- outputs ----------------------------------------------------------
   bool ok = false;
   FrameResult result;              // when ok
@@ -84,7 +85,8 @@ class Engine {
   // the slot threads, and by the C++ benchmark loop's "direct" mode (slower:
   // models run best on the thread that loaded and warmed them). Throws
   // EngineError when the frame fails.
-  FrameResult RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size);
+  FrameResult RunOnSlot(size_t slot, size_t pipeline_index, const uint8_t* data, size_t size,
+                        const FrameOverrides& overrides = FrameOverrides());
 
   const EngineSpec& spec() const { return spec_; }
 

@@ -37,6 +37,12 @@ struct NodeSpec {
   int within_node = -1;
 };
 
+// What one request asked for beyond its pipeline (REST query, stream connect URL). The defaults change nothing.
+struct FrameOverrides {
+  float min_score = -1;              // >= 0: replaces every node's score threshold
+  std::vector<std::string> classes;  // not empty: only detections with these labels (faces are kept)
+};
+
 struct PipelineSpec {
   std::string id;
   std::vector<NodeSpec> nodes;

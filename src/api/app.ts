@@ -5,19 +5,34 @@ import type { Metrics } from '../metrics';
 import type { VideoFilePipelineService } from '../services/pipeline';
 import type { FrameScheduler } from '../services/streaming';
 import { FramewireError } from '../errors';
+import { accessLog } from './access-log';
+import { corsMiddleware } from './cors';
 import { HttpDrain } from './http-drain';
 import { errorHandler, sendError } from './http-errors';
+import { apiDocsRouter } from './routes/api-docs';
+import { demoRouter } from './routes/demo';
 import { healthRouter } from './routes/health';
 import { pipelinesRouter } from './routes/pipelines';
 
-export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain): Express {
+/** What the app serves beside the API: CORS for other origins' pages, and the browser demo. */
+export interface WebOptions {
+  readonly corsOrigins: readonly string[];
+  readonly demo: boolean;
+}
+
+export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain, web: WebOptions = { corsOrigins: [], demo: false }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(accessLog(log));
+  const cors = corsMiddleware(web.corsOrigins);
+  if (cors) app.use(cors);
   app.use(drain.middleware());
   app.use(healthRouter(service));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use(apiDocsRouter());
+  if (web.demo) app.use(demoRouter());
   app.use(pipelinesRouter(service, scheduler, metrics, maxFrameBytes));
   app.use((req, res) => sendError(res, new FramewireError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));

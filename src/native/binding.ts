@@ -47,48 +47,8 @@ export interface NativeEngineSpec {
   pipelines: { id: string; nodes: NativeNodeSpec[] }[];
 }
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-export interface Detection {
-  label: string;
-  class_id: number;
-  score: number;
-  box: Box;
-}
-
-export interface Face {
-  score: number;
-  box: Box;
-  /** Right eye, left eye, nose tip, right and left mouth corners, in frame pixels. */
-  landmarks: [number, number][];
-}
-
-export interface TextLine {
-  /** One line of text; words separated by single spaces. */
-  text: string;
-  score: number;
-  /** The quad's bounding box, clipped to the frame. */
-  box: Box;
-  /** Corners clockwise from the text's top-left, in frame pixels (may reach past the frame's edge). */
-  quad: [number, number][];
-}
-
-/** The public result schema, as the engine writes it (JSON text, built on the slot thread). */
-export interface FrameResult {
-  pipeline_id: string;
-  image: { width: number; height: number };
-  detections?: Detection[];
-  faces?: Face[];
-  texts?: TextLine[];
-  /** Text pipelines: true when the frame held more text lines than the node's max_lines (the rest were not read). */
-  texts_truncated?: boolean;
-  timings_ms: { decode: number; inference: number; postprocess: number; total: number };
-}
+// The result schema lives in src/protocol, shared with the SDK and the specs: one source.
+export type { Box, Detection, Face, FrameResult, TextLine } from '../protocol/result';
 
 /** Error codes the engine answers with; each is also a code of src/errors.ts. */
 export type NativeErrorCode = 'invalid_frame' | 'pipeline_failure' | 'internal_error';
@@ -113,6 +73,14 @@ export interface NativeFailure {
 
 export type NativeOutcome = NativeSuccess | NativeFailure;
 
+/** One request's overrides, applied inside the frame's native call. Validated by the caller. */
+export interface FrameOverrides {
+  /** Replaces every node's score threshold. */
+  readonly minScore?: number;
+  /** Only detections with these labels (faces are kept). */
+  readonly classes?: readonly string[];
+}
+
 export interface NativeEngine {
   load(): Promise<void>;
   /**
@@ -120,7 +88,7 @@ export interface NativeEngine {
    * for a bad frame). Throws at once only on misuse (bad index, not loaded). The frame Buffer is pinned, not
    * copied: do not mutate it until the promise settles.
    */
-  infer(pipelineIndex: number, frame: Buffer): Promise<NativeOutcome>;
+  infer(pipelineIndex: number, frame: Buffer, overrides?: FrameOverrides): Promise<NativeOutcome>;
 }
 
 interface Addon {

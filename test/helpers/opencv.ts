@@ -12,6 +12,9 @@
  */
 process.env.OPENCV4NODEJS_DISABLE_EXTERNAL_MEM_TRACKING = '1';
 
+// Its build helper prints its build settings on every load, into every test's output: silence it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+(require('@u4/opencv-build') as { Log: { silence: boolean } }).Log.silence = true;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cv = require('@u4/opencv4nodejs') as typeof import('@u4/opencv4nodejs').default;
 

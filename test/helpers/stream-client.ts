@@ -1,16 +1,24 @@
 /** A real ws client for the streaming tests: records every message and the close. */
 import WebSocket, { type ClientOptions } from 'ws';
 
+import { checkServerMessage } from './protocol-schemas';
+
 export type Message = Record<string, unknown>;
 
 export class StreamClient {
   readonly messages: Message[] = [];
+  /** Messages that docs/asyncapi.yaml does not describe (checked by the tests through `answers`/`waitFor`). */
+  readonly protocolViolations: string[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   private listeners: (() => void)[] = [];
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
-      this.messages.push(isBinary ? { binary: true } : (JSON.parse(data.toString()) as Message));
+      const message = isBinary ? { binary: true } : (JSON.parse(data.toString()) as Message);
+      // Every message any stream test receives must be one docs/asyncapi.yaml describes.
+      const problem = checkServerMessage(message);
+      if (problem) this.protocolViolations.push(problem);
+      this.messages.push(message);
       for (const l of this.listeners) l();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
@@ -54,6 +62,11 @@ export class StreamClient {
   private until<T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
     return new Promise((resolve, reject) => {
       const attempt = (): boolean => {
+        if (this.protocolViolations.length > 0) {
+          cleanup();
+          reject(new Error(`the server sent a message docs/asyncapi.yaml does not describe: ${this.protocolViolations[0]}`));
+          return true;
+        }
         const value = check();
         if (value === undefined) return false;
         cleanup();
@@ -89,6 +102,7 @@ export class StreamClient {
 
   /** Messages that answer a frame: result, dropped or a per-frame error. */
   answers(): Message[] {
+    if (this.protocolViolations.length > 0) throw new Error(`the server sent a message docs/asyncapi.yaml does not describe: ${this.protocolViolations[0]}`);
     return this.messages.filter((m) => typeof m.frame_index === 'number');
   }
 

@@ -64,7 +64,7 @@ export function harness(options: { capacity?: number; maxSessions?: number; poli
       const call: EngineCall = { label: labels.get(bytes) ?? '?', pipelineId, settled: false, resolve: (outcome) => ((call.settled = true), resolve(outcome)) };
       calls.push(call);
     }));
-  const catalog = { ready: true, isValidPipeline: (id: string) => id === 'detect' || id === 'faces', labelsOf: (id: string) => new Set(id === 'faces' ? ['face'] : ['person', 'car']) };
+  const catalog = { ready: true, isValidPipeline: (id: string) => id === 'detect' || id === 'faces', labelsOf: (id: string) => new Set(id === 'faces' ? ['face'] : ['person', 'car']), parseOverrides: () => undefined };
   const metrics = new Metrics((id) => id);
   const streams = new StreamService({
     scheduler,

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 
 import { FramewireError } from '../../errors';
-import { unknownPipeline, type VideoFilePipelineService } from '../../services/pipeline';
+import { unknownPipeline, type FrameOverrides, type VideoFilePipelineService } from '../../services/pipeline';
 import type { FrameScheduler } from '../../services/streaming';
 import type { Metrics } from '../../metrics';
 
@@ -16,9 +16,12 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
 
   router.post(
     '/v1/pipelines/:id/infer',
-    (req, _res, next) => {
+    (req, res, next) => {
       // Cheap checks first, before the body is read.
       if (!service.isValidPipeline(req.params.id)) throw unknownPipeline(req.params.id);
+      const overrides = service.parseOverrides(req.params.id, new URL(req.originalUrl, 'http://localhost').searchParams);
+      if (overrides instanceof FramewireError) throw overrides;
+      res.locals.overrides = overrides;
       if (!req.is('image/jpeg')) throw new FramewireError('unsupported_media_type', `Content-Type must be image/jpeg, got ${req.get('content-type') ?? 'none'}`);
       next();
     },
@@ -27,7 +30,7 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
       const body: unknown = req.body;
       const frame = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
       // Waits its turn with the streams (one HTTP lane in the round-robin), then runs.
-      const outcome = await scheduler.request(req.params.id, frame);
+      const outcome = await scheduler.request(req.params.id, frame, res.locals.overrides as FrameOverrides | undefined);
       if (outcome instanceof FramewireError) throw outcome;
       if (outcome.decodeWarnings > 0) metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
       res.type('application/json').send(outcome.json);

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 
 import { FramewireError } from '../../errors';
 import type { Logger } from '../../logger';
+import type { ServerMessage } from '../../protocol/messages';
 import type { SessionOutput, SessionRequest, StreamAnswer, StreamService, StreamSession } from '../../services/streaming';
 
 export interface ConnectionOptions {
@@ -22,9 +23,12 @@ export interface ConnectionOptions {
 /** How long a peer that does not complete the close handshake gets before the socket is cut, ms. */
 const CLOSE_GRACE_MS = 2000;
 
+/** A message as text: typed against src/protocol, the shapes the SDK reads and docs/asyncapi.yaml describes. */
+const text = (message: ServerMessage): string => JSON.stringify(message);
+
 /** The error message as the protocol sends it. */
 function errorMessage(error: FramewireError, frameIndex?: number): string {
-  return JSON.stringify(frameIndex === undefined ? error.toJSON() : { ...error.toJSON(), frame_index: frameIndex });
+  return text(frameIndex === undefined ? error.toJSON() : { ...error.toJSON(), frame_index: frameIndex });
 }
 
 export class StreamConnection implements SessionOutput {
@@ -63,7 +67,7 @@ export class StreamConnection implements SessionOutput {
     });
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
-    this.ws.send(JSON.stringify({
+    this.ws.send(text({
       event: 'session_started',
       session_id: session.sessionId,
       pipeline_id: session.pipelineId,
@@ -85,6 +89,7 @@ export class StreamConnection implements SessionOutput {
 
   answer(answer: StreamAnswer): void {
     switch (answer.type) {
+      // ResultMessage and DroppedMessage are spliced as text on the hot path: the engine's JSON goes out unparsed.
       case 'result':
         this.send(`{"frame_index":${answer.frameIndex},"result":${answer.json}}`);
         break;
@@ -92,11 +97,11 @@ export class StreamConnection implements SessionOutput {
         this.send(`{"frame_index":${answer.frameIndex},"dropped":true,"cause":"${answer.cause}"}`);
         break;
       case 'frame_error':
-        this.send(JSON.stringify({ frame_index: answer.frameIndex, error: answer.error.code, detail: answer.error.detail }));
+        this.send(text({ frame_index: answer.frameIndex, error: answer.error.code, detail: answer.error.detail }));
         break;
       case 'slow_down': {
         const { drop_rate, suggested_fps } = answer.warning;
-        this.send(JSON.stringify({
+        this.send(text({
           warning: 'slow_down',
           detail: `${Math.round(drop_rate * 100)}% of your recent frames were dropped; send at most ${suggested_fps} frames/s`,
           drop_rate,
@@ -105,7 +110,7 @@ export class StreamConnection implements SessionOutput {
         break;
       }
       case 'configured':
-        this.send(JSON.stringify({ event: 'configured', track: answer.track, zones: answer.zones, lines: answer.lines }));
+        this.send(text({ event: 'configured', track: answer.track, zones: answer.zones, lines: answer.lines }));
         break;
       case 'reset':
         this.send('{"event":"reset"}');
@@ -114,7 +119,7 @@ export class StreamConnection implements SessionOutput {
         this.send(errorMessage(answer.error));
         break;
       case 'draining':
-        this.send(JSON.stringify({ event: 'draining', detail: answer.detail }));
+        this.send(text({ event: 'draining', detail: answer.detail }));
         break;
       case 'end':
         if (answer.error) this.ws.send(errorMessage(answer.error, answer.frameIndex));

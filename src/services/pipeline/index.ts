@@ -11,3 +11,4 @@ export {
   type TextLine,
 } from './video-file-pipeline-service';
 export { parseRegistry, RegistryError, type PipelineRegistry } from './registry';
+export { parseOverrides, type FrameOverrides } from './request-overrides';

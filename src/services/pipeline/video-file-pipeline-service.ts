@@ -4,11 +4,12 @@ import type { Config } from '../../config';
 import { FramewireError } from '../../errors';
 import { checkModelFile } from '../../models/ensure-models';
 import type { ManifestFile } from '../../models/manifest';
-import { createEngine, type FrameResult, type NativeEngine, type NativeEngineSpec, type NativeNodeSpec, type NativeSuccess } from '../../native/binding';
+import { createEngine, type FrameOverrides, type FrameResult, type NativeEngine, type NativeEngineSpec, type NativeNodeSpec, type NativeSuccess } from '../../native/binding';
 import { FACE_LABEL } from '../tracking';
 import { buildEngineSpec, filesInUse, labelsIn } from './engine-spec';
 import { fromEngineFailure } from './native-failure';
 import { parseRegistry, type PipelineRegistry } from './registry';
+import { parseOverrides } from './request-overrides';
 
 // The result types are public API: every layer above takes them from here, not from the binding.
 export type { Box, Detection, Face, FrameResult, TextLine } from '../../native/binding';
@@ -68,6 +69,8 @@ export class VideoFilePipelineService {
   private readonly engine: NativeEngine;
   private readonly indexById: ReadonlyMap<string, number>;
   private readonly labelsById: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per pipeline with a detector node: the labels its detectors can return (what `classes` may name). */
+  private readonly detectorLabelsById: ReadonlyMap<string, ReadonlySet<string>>;
   private loaded = false;
 
   private constructor(
@@ -78,6 +81,8 @@ export class VideoFilePipelineService {
     this.engine = createEngine(spec);
     this.indexById = new Map(registry.pipelines.map((p, i) => [p.id, i]));
     this.labelsById = new Map(spec.pipelines.map((p) => [p.id, pipelineLabels(spec, p.nodes)]));
+    const detectors = (nodes: readonly NativeNodeSpec[]) => nodes.filter((n) => n.kind === 'detector');
+    this.detectorLabelsById = new Map(spec.pipelines.filter((p) => detectors(p.nodes).length > 0).map((p) => [p.id, pipelineLabels(spec, detectors(p.nodes))]));
     this.slots = config.workerSlots;
     // Each transport enforces its own limit before calling; this bound is the
     // defence in depth behind them: nothing larger than any transport accepts
@@ -137,12 +142,12 @@ export class VideoFilePipelineService {
    * answers as internal_error. The Buffer is borrowed, not copied, until the
    * promise settles.
    */
-  async runFrame(pipelineId: string, frame: Buffer): Promise<FrameOutcome> {
+  async runFrame(pipelineId: string, frame: Buffer, overrides?: FrameOverrides): Promise<FrameOutcome> {
     const index = this.indexById.get(pipelineId);
     if (index === undefined) return unknownPipeline(pipelineId);
     if (!this.loaded) return new FramewireError('not_ready', 'models are still loading');
     if (frame.length > this.maxFrameBytes) return new FramewireError('frame_too_large', `frame is ${frame.length} bytes, the limit is ${this.maxFrameBytes}`);
-    const outcome = await this.engine.infer(index, frame);
+    const outcome = await this.engine.infer(index, frame, overrides);
     return outcome.error === undefined ? outcome : fromEngineFailure(outcome);
   }
 
@@ -155,6 +160,14 @@ export class VideoFilePipelineService {
     const outcome = await this.runFrame(pipelineId, frame);
     if (outcome instanceof FramewireError) throw outcome;
     return JSON.parse(outcome.json) as FrameResult;
+  }
+
+  /**
+   * The request's `min_score` / `classes` for a valid pipeline id: undefined when neither is given, or the
+   * invalid_parameter error.
+   */
+  parseOverrides(pipelineId: string, params: URLSearchParams): FrameOverrides | undefined | FramewireError {
+    return parseOverrides(params, pipelineId, this.detectorLabelsById.get(pipelineId));
   }
 
   describe(): PipelineDescription[] {

@@ -12,15 +12,17 @@
  * round, like every other lane. Pure: the engine call is injected.
  */
 import { FramewireError, toFramewireError } from '../../errors';
-import type { FrameOutcome } from '../pipeline';
+import type { FrameOutcome, FrameOverrides } from '../pipeline';
 
 /** Runs one frame on the engine; errors come back as values. */
-export type RunFrame = (pipelineId: string, bytes: Buffer) => Promise<FrameOutcome>;
+export type RunFrame = (pipelineId: string, bytes: Buffer, overrides?: FrameOverrides) => Promise<FrameOutcome>;
 
 /** A frame a lane hands over, and where its outcome goes. */
 export interface LaneFrame {
   readonly pipelineId: string;
   readonly bytes: Buffer;
+  /** The request's min_score / classes, if it gave any. */
+  readonly overrides?: FrameOverrides;
   done(outcome: FrameOutcome): void;
 }
 
@@ -33,6 +35,7 @@ export interface Lane {
 interface Request {
   readonly pipelineId: string;
   readonly bytes: Buffer;
+  readonly overrides: FrameOverrides | undefined;
   readonly resolve: (outcome: FrameOutcome) => void;
 }
 
@@ -47,7 +50,7 @@ export class FrameScheduler {
       const request = this.requests.shift();
       if (!request) return undefined;
       if (this.requests.length > 0) this.ready.add(this.requestLane); // its next turn comes after the others'
-      return { pipelineId: request.pipelineId, bytes: request.bytes, done: request.resolve };
+      return { pipelineId: request.pipelineId, bytes: request.bytes, overrides: request.overrides, done: request.resolve };
     },
   };
 
@@ -77,12 +80,12 @@ export class FrameScheduler {
   }
 
   /** An HTTP request: waits its turn in the shared FIFO lane, then runs, or is refused when the lane is full. Never rejects. */
-  request(pipelineId: string, bytes: Buffer): Promise<FrameOutcome> {
+  request(pipelineId: string, bytes: Buffer, overrides?: FrameOverrides): Promise<FrameOutcome> {
     if (this.requests.length >= this.maxQueuedRequests) {
       return Promise.resolve(new FramewireError('server_busy', `${this.requests.length} HTTP requests are already waiting for a slot; retry shortly`));
     }
     return new Promise((resolve) => {
-      this.requests.push({ pipelineId, bytes, resolve });
+      this.requests.push({ pipelineId, bytes, overrides, resolve });
       this.wake(this.requestLane);
     });
   }
@@ -126,6 +129,6 @@ export class FrameScheduler {
       frame.done(outcome);
     };
     // runFrame returns errors as values; a rejection is a fault of ours, answered as internal_error.
-    this.runFrame(frame.pipelineId, frame.bytes).then(finish, (err: unknown) => finish(toFramewireError(err)));
+    this.runFrame(frame.pipelineId, frame.bytes, frame.overrides).then(finish, (err: unknown) => finish(toFramewireError(err)));
   }
 }

@@ -6,12 +6,13 @@
  * time from an injected clock, so the policy is unit-tested alone.
  */
 import type { FramewireError } from '../../errors';
+import type { DropCause } from '../../protocol/messages';
 import type { SessionTracker } from '../tracking';
 
 /** Milliseconds from a monotonic source (performance.now in production). */
 export type Clock = () => number;
 
-export type DropCause = 'superseded' | 'stale' | 'shutdown';
+export type { DropCause };
 export type BackpressureState = 'normal' | 'dropping' | 'slow_down';
 
 export interface SessionPolicy {

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { FramewireError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { Metrics, PipelineStreamMetrics } from '../../metrics';
-import { unknownPipeline, type FrameOutcome } from '../pipeline';
+import { unknownPipeline, type FrameOutcome, type FrameOverrides } from '../pipeline';
 import { parseLayout, SessionTracker, type SceneEvent, type TrackingPolicy } from '../tracking';
 import type { FrameScheduler, Lane, LaneFrame } from './backpressure';
 import { parseControlMessage, type ControlMessage } from './control-message';
@@ -60,6 +60,8 @@ export interface PipelineCatalog {
   isValidPipeline(id: string): boolean;
   /** The labels a pipeline's results can carry (detector classes, `face`): what zones and lines may name. */
   labelsOf(id: string): ReadonlySet<string>;
+  /** The connect URL's min_score / classes for a valid pipeline: undefined when none, or invalid_parameter. */
+  parseOverrides(pipelineId: string, params: URLSearchParams): FrameOverrides | undefined | FramewireError;
   readonly ready: boolean;
 }
 
@@ -106,6 +108,8 @@ interface Live {
   readonly metrics: PipelineStreamMetrics;
   readonly log: Logger;
   readonly remote: string;
+  /** The connect URL's min_score / classes, applied to every frame of the session. */
+  readonly overrides: FrameOverrides | undefined;
 }
 
 export class StreamService {
@@ -150,7 +154,8 @@ export class StreamService {
   open(request: SessionRequest, output: SessionOutput, remote: string): StreamSession | FramewireError {
     const { pipelines, maxSessions } = this.deps;
     const { pipelineId } = request;
-    const options = parseSessionOptions(request.params);
+    // min_score / classes are checked against the pipeline's labels: only once the pipeline is known valid.
+    const options = parseSessionOptions(request.params, (params) => pipelines.parseOverrides(pipelineId, params));
     let refusal: FramewireError | undefined;
     if (!pipelines.isValidPipeline(pipelineId)) {
       refusal = pipelineId ? unknownPipeline(pipelineId) : new FramewireError('invalid_pipeline', 'the pipeline_id query parameter is required');
@@ -172,6 +177,7 @@ export class StreamService {
       metrics: this.deps.metrics.stream(pipelineId),
       log: this.deps.log.child({ session_id: session.sessionId, pipeline_id: pipelineId }),
       remote,
+      overrides: options instanceof FramewireError ? undefined : options.overrides,
     };
     this.live.set(session.sessionId, live);
     live.metrics.sessions.inc();
@@ -329,7 +335,7 @@ export class StreamService {
     }
     session.inFlight = true;
     live.metrics.queueWait(this.deps.clock() - frame.receivedAt);
-    return { pipelineId: session.pipelineId, bytes: frame.bytes, done: (outcome) => this.completed(live, frame, outcome) };
+    return { pipelineId: session.pipelineId, bytes: frame.bytes, overrides: live.overrides, done: (outcome) => this.completed(live, frame, outcome) };
   }
 
   private completed(live: Live, frame: PendingFrame, outcome: FrameOutcome): void {

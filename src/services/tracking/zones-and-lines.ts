@@ -17,6 +17,7 @@
  */
 import { anchorOf, insidePolygon, segmentsIntersect, type Point } from './geometry';
 import type { TrackView } from './byte-tracker';
+import type { TrackCounts, TrackEvent } from '../../protocol/result';
 
 export interface Zone {
   readonly id: string;
@@ -46,17 +47,12 @@ export interface ScenePolicy {
   readonly lineMargin: number;
 }
 
-export type SceneEvent =
-  | { readonly type: 'line_crossed'; readonly line_id: string; readonly track_id: number; readonly label: string; readonly direction: 'in' | 'out' }
-  | { readonly type: 'zone_entered'; readonly zone_id: string; readonly track_id: number; readonly label: string }
-  | { readonly type: 'zone_exited'; readonly zone_id: string; readonly track_id: number; readonly label: string; readonly dwell_s: number };
-
-export interface SceneCounts {
-  /** Per line: crossings since configure/reset, per direction and label. */
-  readonly lines: Record<string, { in: Record<string, number>; out: Record<string, number> }>;
-  /** Per zone: tracks in it now, per label. */
-  readonly zones: Record<string, Record<string, number>>;
-}
+/**
+ * A result's events, and its counts (per line: crossings since configure/reset, per direction and label; per
+ * zone: tracks in it now, per label): the public schema's types (src/protocol), which the SDK reads too.
+ */
+export type SceneEvent = TrackEvent;
+export type SceneCounts = TrackCounts;
 
 interface ZoneState {
   inside: boolean;

@@ -1,0 +1,2 @@
+export type * from './result';
+export * from './messages';
