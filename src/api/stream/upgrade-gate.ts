@@ -1,7 +1,7 @@
 /**
  * Decides, from the HTTP upgrade request alone, whether a WebSocket may be
  * created: before any WebSocket exists a refused client gets a plain HTTP
- * answer (404, 401, 403, 503). Pure: no sockets.
+ * answer (400, 404, 401, 403, 503). Pure: no sockets.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -50,7 +50,14 @@ export function redactedUrl(raw: string): string {
  * empty) and the query's other parameters (the stream service reads its options from them).
  */
 export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, accepting: boolean): FramewireError | { pipelineId: string; params: URLSearchParams } {
-  const url = new URL(req.url, 'http://localhost');
+  let url: URL;
+  try {
+    url = new URL(req.url, 'http://localhost');
+  } catch {
+    // Node's HTTP parser passes request targets WHATWG URL refuses (`//[`, `//a b`): a thrown error here
+    // would be uncaught in the 'upgrade' handler and end the process.
+    return new FramewireError('invalid_request', 'the request URL does not parse');
+  }
   if (url.pathname !== STREAM_PATH) return new FramewireError('not_found', `no WebSocket endpoint at ${url.pathname}; use ${STREAM_PATH}?pipeline_id=ID`);
   if (!accepting) return new FramewireError('server_busy', 'the server is shutting down');
   if (config.authToken !== undefined) {
