@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 import { createApp } from './api/app';
+import { exposureWarning } from './api/auth';
 import { HttpDrain } from './api/http-drain';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
 import type { Config } from './config';
@@ -70,8 +71,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       headersTimeout: config.httpHeadersTimeoutMs,
       requestTimeout: config.httpRequestTimeoutMs,
       connectionsCheckingInterval: 1000,
+      // The request line (URL included) and headers together; larger gets 431 before any route runs.
+      maxHeaderSize: config.httpMaxHeaderBytes,
     },
-    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain),
+    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain, config.authToken),
   );
   const stream = new VideoStreamEndpoint({ streams, config: config.stream, instanceId: config.instanceId, log });
   stream.attach(server);
@@ -81,6 +84,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ host: config.host, port }, 'listening; loading models');
+  const exposed = exposureWarning(config.host, config.authToken);
+  if (exposed) log.warn({ host: config.host }, exposed);
 
   const started = Date.now();
   const ready = service.load().then(() => {

@@ -9,8 +9,10 @@ import { HttpDrain } from './http-drain';
 import { errorHandler, sendError } from './http-errors';
 import { healthRouter } from './routes/health';
 import { pipelinesRouter } from './routes/pipelines';
+import { requireToken } from './require-token';
 
-export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain): Express {
+/** @param authToken when set, every /v1/ request needs it as a bearer token (Config.authToken). */
+export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain, authToken?: string): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(drain.middleware());
@@ -18,6 +20,7 @@ export function createApp(service: VideoFilePipelineService, scheduler: FrameSch
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+  app.use('/v1', requireToken(authToken));
   app.use(pipelinesRouter(service, scheduler, metrics, maxFrameBytes));
   app.use((req, res) => sendError(res, new FramewireError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));

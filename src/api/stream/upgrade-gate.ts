@@ -3,11 +3,11 @@
  * created: before any WebSocket exists a refused client gets a plain HTTP
  * answer (400, 404, 401, 403, 503). Pure: no sockets.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 import type { StreamConfig } from '../../config';
 import { FramewireError } from '../../errors';
+import { bearerToken, tokenMatches } from '../auth';
 
 export const STREAM_PATH = '/ws/video/stream';
 
@@ -16,16 +16,9 @@ export interface UpgradeRequest {
   readonly headers: IncomingHttpHeaders;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
+/** The header's token, else the first `token` query value (browsers cannot set headers on a WebSocket). */
 function presentedToken(req: UpgradeRequest, url: URL): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  return url.searchParams.get('token') ?? undefined;
+  return bearerToken(req.headers) ?? url.searchParams.get('token') ?? undefined;
 }
 
 /**
@@ -62,7 +55,7 @@ export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, acceptin
   if (!accepting) return new FramewireError('server_busy', 'the server is shutting down');
   if (config.authToken !== undefined) {
     const token = presentedToken(req, url);
-    if (token === undefined || !sameSecret(token, config.authToken)) {
+    if (token === undefined || !tokenMatches(token, config.authToken)) {
       return new FramewireError('unauthorized', 'send Authorization: Bearer TOKEN or ?token=TOKEN');
     }
   }
