@@ -41,6 +41,8 @@ export interface Config {
   readonly httpMaxHeaderBytes: number;
   /** HTTP requests that may wait for a slot; one more is answered 503 server_busy at once, requests. */
   readonly maxQueuedRequests: number;
+  /** Longest an HTTP request waits for a slot before it is answered 503 server_busy, ms. */
+  readonly maxQueueWaitMs: number;
   /** Largest accepted HTTP body, bytes (the stream has its own limit, stream.maxFrameBytes). */
   readonly maxFrameBytes: number;
   /** Largest accepted frame, pixels (width x height from the JPEG header). */
@@ -220,6 +222,7 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     httpRequestTimeoutMs,
     httpMaxHeaderBytes: integer(env, 'FRAMEWIRE_HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
     maxQueuedRequests: integer(env, 'FRAMEWIRE_MAX_QUEUED_REQUESTS', 32, 0, 100_000),
+    maxQueueWaitMs: integer(env, 'FRAMEWIRE_MAX_QUEUE_WAIT_MS', 10_000, 1, 600_000),
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),

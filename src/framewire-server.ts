@@ -42,7 +42,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
   // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
   const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
-  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes) => service.runFrame(pipelineId, bytes), config.maxQueuedRequests);
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes) => service.runFrame(pipelineId, bytes), config.maxQueuedRequests, config.maxQueueWaitMs);
   const streams = new StreamService({
     scheduler,
     pipelines: service,

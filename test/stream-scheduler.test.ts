@@ -20,7 +20,7 @@ interface Call {
  * A scheduler over a fake engine: each runFrame call waits until the test finishes it. Frames are labelled
  * by their bytes ("A#0"); `log` records, in order, every take, run and done.
  */
-function harness(capacity: number, maxQueuedRequests = Infinity) {
+function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity) {
   const log: string[] = [];
   const calls: Call[] = [];
   let running = 0;
@@ -31,7 +31,7 @@ function harness(capacity: number, maxQueuedRequests = Infinity) {
     maxRunning = Math.max(maxRunning, running);
     log.push(`run ${label}`);
     return new Promise<FrameOutcome>((resolve, reject) => calls.push({ label, resolve, reject })).finally(() => (running -= 1));
-  }, maxQueuedRequests);
+  }, maxQueuedRequests, maxQueueWaitMs);
   const call = (label: string): Call => {
     const found = calls.find((c) => c.label === label);
     if (!found) throw new Error(`${label} is not running; log: ${log.join(', ')}`);
@@ -252,4 +252,23 @@ test('HTTP requests beyond maxQueuedRequests are refused at once with server_bus
   await finish('r2');
   t.deepEqual(runs(), ['r0', 'r1', 'r2']);
   for (const outcome of [await running, ...(await Promise.all(waiting))]) t.false(outcome instanceof FramewireError);
+});
+
+test('an HTTP request still waiting at maxQueueWaitMs is answered server_busy and leaves the lane; the others run', async (t) => {
+  const { scheduler, request, finish, runs } = harness(1, Infinity, 50);
+  const running = request('r0'); // takes the slot, and keeps it past the wait bound
+  const waiting = request('r1');
+  await new Promise((r) => setTimeout(r, 120));
+  const outcome = await waiting;
+  t.true(outcome instanceof FramewireError);
+  t.is((outcome as FramewireError).code, 'server_busy');
+  t.regex((outcome as FramewireError).detail, /no slot within 50 ms/);
+  t.is(scheduler.queuedRequests, 0, 'it left the lane');
+  await finish('r0');
+  t.false((await running) instanceof FramewireError, 'the running request is not cut');
+  const next = request('r2');
+  await settle();
+  await finish('r2');
+  t.false((await next) instanceof FramewireError, 'a request that gets its turn in time runs');
+  t.deepEqual(runs(), ['r0', 'r2'], 'the expired request never ran');
 });

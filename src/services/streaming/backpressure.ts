@@ -34,6 +34,8 @@ interface Request {
   readonly pipelineId: string;
   readonly bytes: Buffer;
   readonly resolve: (outcome: FrameOutcome) => void;
+  /** Answers server_busy if the request is still waiting at maxQueueWaitMs. */
+  expiry?: NodeJS.Timeout;
 }
 
 export class FrameScheduler {
@@ -46,6 +48,7 @@ export class FrameScheduler {
     take: () => {
       const request = this.requests.shift();
       if (!request) return undefined;
+      clearTimeout(request.expiry);
       if (this.requests.length > 0) this.ready.add(this.requestLane); // its next turn comes after the others'
       return { pipelineId: request.pipelineId, bytes: request.bytes, done: request.resolve };
     },
@@ -56,11 +59,15 @@ export class FrameScheduler {
    *   engine, where a frame can no longer be superseded and only ages.
    * @param maxQueuedRequests HTTP requests that may wait in their lane; one more is refused at once with
    *   server_busy, so a burst cannot hold unbounded memory (each waiting request holds its body).
+   * @param maxQueueWaitMs how long an HTTP request may wait for its turn; then it is answered server_busy
+   *   and leaves the lane. The HTTP lane gets one turn per round, so with many busy streams a queued request
+   *   could otherwise wait minutes, its client long gone.
    */
   constructor(
     readonly capacity: number,
     private readonly runFrame: RunFrame,
     readonly maxQueuedRequests = Infinity,
+    readonly maxQueueWaitMs = Infinity,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
@@ -76,13 +83,25 @@ export class FrameScheduler {
     this.ready.delete(lane);
   }
 
-  /** An HTTP request: waits its turn in the shared FIFO lane, then runs, or is refused when the lane is full. Never rejects. */
+  /**
+   * An HTTP request: waits its turn in the shared FIFO lane, then runs; refused at once when the lane is full,
+   * or answered server_busy when its wait passes maxQueueWaitMs. Never rejects.
+   */
   request(pipelineId: string, bytes: Buffer): Promise<FrameOutcome> {
     if (this.requests.length >= this.maxQueuedRequests) {
       return Promise.resolve(new FramewireError('server_busy', `${this.requests.length} HTTP requests are already waiting for a slot; retry shortly`));
     }
     return new Promise((resolve) => {
-      this.requests.push({ pipelineId, bytes, resolve });
+      const request: Request = { pipelineId, bytes, resolve };
+      if (Number.isFinite(this.maxQueueWaitMs)) {
+        request.expiry = setTimeout(() => {
+          const at = this.requests.indexOf(request);
+          if (at < 0) return;
+          this.requests.splice(at, 1);
+          resolve(new FramewireError('server_busy', `no slot within ${this.maxQueueWaitMs} ms; retry shortly`));
+        }, this.maxQueueWaitMs);
+      }
+      this.requests.push(request);
       this.wake(this.requestLane);
     });
   }
