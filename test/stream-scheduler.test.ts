@@ -272,3 +272,24 @@ test('an HTTP request still waiting at maxQueueWaitMs is answered server_busy an
   t.false((await next) instanceof FramewireError, 'a request that gets its turn in time runs');
   t.deepEqual(runs(), ['r0', 'r2'], 'the expired request never ran');
 });
+
+test('reserve holds a place in the HTTP lane before the body is read; places held count against the bound', async (t) => {
+  const { scheduler, finish, runs } = harness(1, 2);
+  const a = scheduler.reserve();
+  const b = scheduler.reserve();
+  if (a instanceof FramewireError || b instanceof FramewireError) throw new Error('refused below the bound');
+  const refused = scheduler.reserve();
+  t.true(refused instanceof FramewireError && refused.code === 'server_busy', 'two places held: the lane is full');
+  t.is(scheduler.queuedRequests, 0, 'held places are not queued requests');
+  b.release();
+  b.release(); // idempotent
+  const c = scheduler.reserve();
+  if (c instanceof FramewireError) throw new Error('a released place was not given back');
+  const running = a.request('http', Buffer.from('a'));
+  c.release(); // its body failed: no request
+  a.release(); // after request: no effect
+  await finish('a');
+  t.false((await running) instanceof FramewireError);
+  t.deepEqual(runs(), ['a']);
+  for (let i = 0; i < 2; i++) t.false(scheduler.reserve() instanceof FramewireError, 'every place came back');
+});

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 
 import { FramewireError } from '../../errors';
 import { unknownPipeline, type VideoFilePipelineService } from '../../services/pipeline';
-import type { FrameScheduler } from '../../services/streaming';
+import type { FrameScheduler, RequestPlace } from '../../services/streaming';
 import type { Metrics } from '../../metrics';
 
 /** GET /v1/pipelines and POST /v1/pipelines/:id/infer (body: one JPEG). */
@@ -16,10 +16,15 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
 
   router.post(
     '/v1/pipelines/:id/infer',
-    (req, _res, next) => {
+    (req, res, next) => {
       // Cheap checks first, before the body is read.
       if (!service.isValidPipeline(req.params.id)) throw unknownPipeline(req.params.id);
       if (!req.is('image/jpeg')) throw new FramewireError('unsupported_media_type', `Content-Type must be image/jpeg, got ${req.get('content-type') ?? 'none'}`);
+      // A place in the HTTP lane before the body is read: a burst beyond the lane is refused unread.
+      const place = scheduler.reserve();
+      if (place instanceof FramewireError) throw place;
+      res.locals.place = place;
+      res.once('close', () => place.release()); // a body that fails, or a client that leaves, gives it back
       next();
     },
     jpegBody,
@@ -27,7 +32,7 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
       const body: unknown = req.body;
       const frame = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
       // Waits its turn with the streams (one HTTP lane in the round-robin), then runs.
-      const outcome = await scheduler.request(req.params.id, frame);
+      const outcome = await (res.locals.place as RequestPlace).request(req.params.id, frame);
       if (outcome instanceof FramewireError) throw outcome;
       if (outcome.decodeWarnings > 0) metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
       res.type('application/json').send(outcome.json);

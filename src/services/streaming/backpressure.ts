@@ -30,6 +30,14 @@ export interface Lane {
   take(): LaneFrame | undefined;
 }
 
+/** A place in the HTTP lane, held while a request's body is read (FrameScheduler.reserve). */
+export interface RequestPlace {
+  /** Queues the request in the place held; it then waits its turn as FrameScheduler.request's do. */
+  request(pipelineId: string, bytes: Buffer): Promise<FrameOutcome>;
+  /** Gives the place back unused (the body failed, or the client left). Safe to call more than once, or after request. */
+  release(): void;
+}
+
 interface Request {
   readonly pipelineId: string;
   readonly bytes: Buffer;
@@ -42,6 +50,8 @@ export class FrameScheduler {
   /** Lanes with a frame to offer, in turn order (a Set keeps insertion order; a lane is in it once). */
   private readonly ready = new Set<Lane>();
   private running = 0;
+  /** HTTP requests admitted whose body is still being read: they count against maxQueuedRequests. */
+  private placesHeld = 0;
   private pumping = false;
   private readonly requests: Request[] = [];
   private readonly requestLane: Lane = {
@@ -84,13 +94,40 @@ export class FrameScheduler {
   }
 
   /**
+   * Holds a place in the HTTP lane before the request's body is read, or says server_busy when the lane
+   * (requests waiting plus places held) is full. Refusing at the headers means a burst beyond the lane is
+   * never read, parsed or held in memory: its bodies would cost the event loop, and so the streams, time.
+   */
+  reserve(): RequestPlace | FramewireError {
+    if (this.requests.length + this.placesHeld >= this.maxQueuedRequests) {
+      return new FramewireError('server_busy', `${this.requests.length + this.placesHeld} HTTP requests are already waiting for a slot; retry shortly`);
+    }
+    this.placesHeld += 1;
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.placesHeld -= 1;
+    };
+    return {
+      request: (pipelineId, bytes) => {
+        release();
+        return this.enqueue(pipelineId, bytes);
+      },
+      release,
+    };
+  }
+
+  /**
    * An HTTP request: waits its turn in the shared FIFO lane, then runs; refused at once when the lane is full,
    * or answered server_busy when its wait passes maxQueueWaitMs. Never rejects.
    */
   request(pipelineId: string, bytes: Buffer): Promise<FrameOutcome> {
-    if (this.requests.length >= this.maxQueuedRequests) {
-      return Promise.resolve(new FramewireError('server_busy', `${this.requests.length} HTTP requests are already waiting for a slot; retry shortly`));
-    }
+    const place = this.reserve();
+    return place instanceof FramewireError ? Promise.resolve(place) : place.request(pipelineId, bytes);
+  }
+
+  private enqueue(pipelineId: string, bytes: Buffer): Promise<FrameOutcome> {
     return new Promise((resolve) => {
       const request: Request = { pipelineId, bytes, resolve };
       if (Number.isFinite(this.maxQueueWaitMs)) {
