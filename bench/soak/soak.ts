@@ -6,9 +6,9 @@
  *   clean     paced vtest frames; after 10-40 s it stops, waits for its answers, closes, reconnects (churn)
  *   mutated   a third of its frames mutated (byte flips in the scan, cut scans, damaged headers): the decoder
  *             warns or refuses, a refusal ends the session 1007, and it reconnects
- *   oversize  every 20th frame over the stream limit (1x-2x: frame_too_large 1009; sometimes over 2x: the
+ *   oversize  about every 15 s a frame over the stream limit (1x-2x: frame_too_large 1009; sometimes over 2x: the
  *             WebSocket layer cuts it 1009); it reconnects
- *   text      every 30th message a text message (invalid_message 1003); it reconnects
+ *   text      about every 20 s a text message (invalid_message 1003); it reconnects
  *   slow      stops reading its socket for 2-4 s every 10 s, sending all the while
  *   abrupt    after 5-20 s drops its TCP connection without a close, and reconnects
  * plus a paced canary session of clean frames that never leaves, and REST clients in parallel (clean, mutated
@@ -144,6 +144,9 @@ let sigtermSent = false;
 function connect(url: string, behaviour: Behaviour, s: number): Promise<void> {
   const fps = behaviour === 'canary' ? CANARY_FPS : FPS;
   const interval = 1000 / fps;
+  // About one oversize frame per 15 s and one text message per 20 s of such a session, whatever the rate.
+  const everyOversize = Math.max(3, Math.round(fps * 15));
+  const everyText = Math.max(3, Math.round(fps * 20));
   const lifetime = behaviour === 'clean' ? between(10_000, 40_000) : behaviour === 'abrupt' ? between(5_000, 20_000) : Infinity;
   const ws = new WebSocket(`${url}?pipeline_id=${PIPELINE}`, { perMessageDeflate: false });
   const c: Connection = { ws, sent: 0, sentAt: [], answered: new Uint8Array(1 << 16), textAfter: undefined, cutRisk: false, endError: undefined, leaving: undefined, started: false };
@@ -156,11 +159,11 @@ function connect(url: string, behaviour: Behaviour, s: number): Promise<void> {
     if (ws.readyState !== WebSocket.OPEN || c.leaving) return;
     let frame: Buffer = clean[(c.sent + s * 7) % clean.length];
     if (behaviour === 'mutated' && random() < 1 / 3) frame = mutated();
-    if (behaviour === 'oversize' && c.sent % 20 === 19) {
+    if (behaviour === 'oversize' && c.sent % everyOversize === everyOversize - 1) {
       frame = random() < 0.2 ? wayOversize : oversize;
       if (frame === wayOversize) c.cutRisk = true;
     }
-    if (behaviour === 'text' && c.sent % 30 === 29 && c.textAfter === undefined) {
+    if (behaviour === 'text' && c.sent % everyText === everyText - 1 && c.textAfter === undefined) {
       c.textAfter = c.sent;
       ws.send('{"type":"hello"}');
       return;
