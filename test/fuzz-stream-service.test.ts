@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing of the StreamService protocol (issue 9's protocol fuzzer): a real FrameScheduler over
  * a fake engine (deferred promises), a fake clock, real Metrics, as in stream-service.test.ts. fast-check
- * draws any interleaving of session opens, good and bad frames, text messages, engine completions (results,
+ * draws any interleaving of session opens, good and bad frames, text and control messages, engine completions (results,
  * pipeline_failure, decoder refusals, other errors, rejections), clock jumps, disconnects, slow readers and
  * one shutdown; then the engine finishes what it holds and every peer disconnects. Invariants:
  *   - every accepted frame is answered exactly once, by a result, a drop, a frame error or the end naming it,
@@ -26,7 +26,7 @@ type Outcome = 'result' | 'pipeline_failure' | 'invalid_frame' | 'not_ready' | '
 type Action =
   | { kind: 'open' }
   | { kind: 'frame'; s: number; frame: 'good' | 'empty' | 'not_jpeg' | 'too_large' }
-  | { kind: 'text'; s: number }
+  | { kind: 'text'; s: number; text: string }
   | { kind: 'complete'; pick: number; outcome: Outcome }
   | { kind: 'advance'; ms: number }
   | { kind: 'disconnect'; s: number }
@@ -37,7 +37,8 @@ const session = fc.nat(7);
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.constant({ kind: 'open' as const }) },
   { weight: 10, arbitrary: fc.record({ kind: fc.constant('frame' as const), s: session, frame: fc.oneof({ weight: 12, arbitrary: fc.constant('good' as const) }, fc.constantFrom('empty' as const, 'not_jpeg' as const, 'too_large' as const)) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), s: session }) },
+  // Plain text (fatal, 1003), a bad control message (invalid_config, the session goes on), reset, configure.
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('text' as const), s: session, text: fc.constantFrom('hello', '{"type":"hello"}', '{"type":"reset"}', '{"type":"configure","track":true}', '{not json') }) },
   { weight: 8, arbitrary: fc.record({ kind: fc.constant('complete' as const), pick: fc.nat(), outcome: fc.constantFrom<Outcome>('result', 'result', 'result', 'pipeline_failure', 'invalid_frame', 'not_ready', 'reject') }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 1500 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('disconnect' as const), s: session }) },
@@ -83,9 +84,10 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
     }));
   const streams = new StreamService({
     scheduler,
-    pipelines: { ready: true, isValidPipeline: (id) => id === 'detect' },
+    pipelines: { ready: true, isValidPipeline: (id) => id === 'detect', labelsOf: () => new Set(['person']) },
     limits: { maxBytes: 64, maxPixels: 1_000_000 },
     policy: { maxFrameAgeMs: 1000, slowDownWindow: 5, slowDownDropRate: 0.5, slowDownIntervalMs: 1000 },
+    tracking: { highScore: 0.5, confirmHits: 2, keepMs: 1500, maxTracks: 256, zoneInertia: 3, lineConfirmUpdates: 2, lineMargin: 0.1 },
     maxSessions: 5,
     metrics: new Metrics((id) => id),
     log: pino({ level: 'silent' }),
@@ -104,7 +106,7 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
     switch (a.kind) {
       case 'open': {
         const peer = new Peer();
-        const opened = streams.open('detect', peer, '127.0.0.1');
+        const opened = streams.open({ pipelineId: 'detect', params: new URLSearchParams() }, peer, '127.0.0.1');
         if (opened instanceof StreamSession) peers.push({ session: opened, peer, tooSlow: false });
         else if (opened.code !== 'server_busy') violation ??= `open refused with ${opened.code}`;
         break;
@@ -117,7 +119,7 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
         break;
       }
       case 'text':
-        if (target && !target.peer.gone) streams.receive(target.session, Buffer.from('{"type":"hello"}'), false);
+        if (target && !target.peer.gone) streams.receive(target.session, Buffer.from(a.text), false);
         break;
       case 'complete': {
         const inside = inEngine();
@@ -163,7 +165,7 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
     if (ends.length === 1 && !DOCUMENTED_CLOSE_CODES.has(ends[0].code)) return `${where}: undocumented close code`;
     const counts = new Map<number, number>();
     for (const x of peer.answers) {
-      const index = x.type === 'end' ? x.frameIndex : x.type === 'slow_down' ? undefined : x.frameIndex;
+      const index = 'frameIndex' in x ? x.frameIndex : undefined;
       if (index !== undefined) counts.set(index, (counts.get(index) ?? 0) + 1);
     }
     for (const [index, n] of counts) {
@@ -199,8 +201,8 @@ test('any interleaving of frames, text, completions, disconnects, slow readers a
 test('the fuzzer reaches every kind of answer and every end', async (t) => {
   // Guards the property above against a generator that no longer reaches the interesting states.
   const seen = new Set<string>();
-  for (const actions of fc.sample(fc.array(action, { minLength: 40, maxLength: 120 }), { numRuns: 200, seed: 42 })) await run(actions, 2, seen);
-  const expected = ['result', 'slow_down', 'dropped superseded', 'dropped stale', 'dropped shutdown', 'frame_error pipeline_failure', 'frame_error invalid_frame',
+  for (const actions of fc.sample(fc.array(action, { minLength: 40, maxLength: 120 }), { numRuns: 300, seed: 42 })) await run(actions, 2, seen);
+  const expected = ['result', 'slow_down', 'configured', 'reset', 'control_error', 'dropped superseded', 'dropped stale', 'dropped shutdown', 'frame_error pipeline_failure', 'frame_error invalid_frame',
     'end 1001', 'end 1003', 'end 1007', 'end 1008', 'end 1009', 'end 1011'];
   for (const kind of expected) t.true(seen.has(kind), `${kind} (seen: ${[...seen].sort().join(', ')})`);
 });

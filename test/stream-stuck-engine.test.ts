@@ -40,9 +40,10 @@ test('a stuck engine call holds one slot; everything else is served; shutdown en
   }), 8);
   const streams = new StreamService({
     scheduler,
-    pipelines: { ready: true, isValidPipeline: () => true },
+    pipelines: { ready: true, isValidPipeline: () => true, labelsOf: () => new Set(['person']) },
     limits: { maxBytes: 1000, maxPixels: 1_000_000 },
     policy: { maxFrameAgeMs: 60_000, slowDownWindow: 30, slowDownDropRate: 0.5, slowDownIntervalMs: 1000 },
+    tracking: { highScore: 0.5, confirmHits: 2, keepMs: 1500, maxTracks: 256, zoneInertia: 3, lineConfirmUpdates: 2, lineMargin: 0.1 },
     maxSessions: 8,
     metrics: new Metrics((id) => id),
     log: pino({ level: 'silent' }),
@@ -50,7 +51,7 @@ test('a stuck engine call holds one slot; everything else is served; shutdown en
   });
   const open = (): { session: StreamSession; out: Output } => {
     const out = new Output();
-    const session = streams.open('detect', out, '127.0.0.1') as StreamSession | FramewireError;
+    const session = streams.open({ pipelineId: 'detect', params: new URLSearchParams() }, out, '127.0.0.1') as StreamSession | FramewireError;
     if (!(session instanceof StreamSession)) throw session;
     return { session, out };
   };

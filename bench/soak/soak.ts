@@ -165,7 +165,7 @@ function connect(url: string, behaviour: Behaviour, s: number): Promise<void> {
     }
     if (behaviour === 'text' && c.sent % everyText === everyText - 1 && c.textAfter === undefined) {
       c.textAfter = c.sent;
-      ws.send('{"type":"hello"}');
+      ws.send('hello, not a frame'); // plain text: invalid_message, close 1003 (a '{' would be a control message)
       return;
     }
     c.sentAt[c.sent] = performance.now();
