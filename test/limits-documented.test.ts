@@ -34,6 +34,7 @@ const VALUE: Record<string, (c: Config) => number> = {
   STREAM_MAX_BUFFERED_BYTES: (c) => c.stream.maxBufferedBytes,
   STREAM_HEARTBEAT_MS: (c) => c.stream.heartbeatMs,
   STREAM_SHUTDOWN_TIMEOUT_MS: (c) => c.stream.shutdownTimeoutMs,
+  STREAM_TRACK_MAX_TRACKS: (c) => c.stream.tracking.maxTracks,
 };
 
 test('every variable in the Limits table is read by config.ts, documented, and has the default loadConfig gives', (t) => {
@@ -70,4 +71,8 @@ test('the fixed limits in the table are the constants in the source', (t) => {
   t.regex(read('src/api/routes/video-stream.ts'), /maxPayload: 2 \* deps\.config\.maxFrameBytes/);
   t.regex(row('idle keep-alive')[2], /5000 ms/);
   t.notRegex(read('src/framewire-server.ts'), /keepAliveTimeout/, 'Node\'s default keep-alive timeout is not overridden');
+  t.is(row('control message length')[2], '65536 characters');
+  t.regex(read('src/services/streaming/control-message.ts'), /MAX_CONTROL_MESSAGE_CHARS = 64 \* 1024;/);
+  t.is(row('zones / lines / polygon points')[2], '16 / 16 / 64');
+  t.regex(read('src/services/tracking/layout.ts'), /zones: 16, lines: 16, polygonPoints: 64,/);
 });
