@@ -144,7 +144,7 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
         }
         break;
       case 'shutdown':
-        shutdown ??= streams.shutdown(60_000);
+        shutdown ??= streams.shutdown({ deadlineMs: 60_000, graceMs: 0, quietMs: 0 });
         break;
     }
     if (scheduler.inFlight > capacity || inEngine().length > capacity) violation ??= `${inEngine().length} frames in the engine, capacity ${capacity}`;
@@ -155,6 +155,7 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
     for (const c of inEngine()) c.settle(outcomeOf('result'));
     await settle();
   }
+  await new Promise((r) => setTimeout(r, 5)); // a draining session's quiet timer (quietMs 0) ends it
   if (scheduler.inFlight !== 0 || streams.waitingFrames !== 0) return `left behind: ${scheduler.inFlight} in flight, ${streams.waitingFrames} waiting`;
 
   for (const [i, { session, peer, tooSlow }] of peers.entries()) {
