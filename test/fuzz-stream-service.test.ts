@@ -155,7 +155,8 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
     for (const c of inEngine()) c.settle(outcomeOf('result'));
     await settle();
   }
-  await new Promise((r) => setTimeout(r, 5)); // a draining session's quiet timer (quietMs 0) ends it
+  // A draining session ends on its quiet timer (quietMs 0, a real timer): give a loaded machine time to fire it.
+  for (let i = 0; i < 200 && peers.some(({ session, peer }) => !peer.gone && session.state === 'closing' && session.idle); i++) await new Promise((r) => setTimeout(r, 5));
   if (scheduler.inFlight !== 0 || streams.waitingFrames !== 0) return `left behind: ${scheduler.inFlight} in flight, ${streams.waitingFrames} waiting`;
 
   for (const [i, { session, peer, tooSlow }] of peers.entries()) {
@@ -189,14 +190,16 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
 }
 
 test('any interleaving of frames, text, completions, disconnects, slow readers and shutdown keeps the protocol', async (t) => {
-  await fc.assert(
+  const outcome = await fc.check(
     fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 120 }), fc.integer({ min: 1, max: 3 }), async (actions, capacity) => {
       const violation = await run(actions, capacity);
-      if (violation) throw new Error(violation);
+      if (violation) throw new Error(`protocol violation: ${violation}`);
     }),
     { numRuns: 400 },
   );
-  t.pass();
+  // fc.check, not fc.assert: the report then carries the violation's own message, not only the counterexample.
+  if (outcome.failed) t.fail(`${String((outcome.errorInstance as Error | undefined)?.message)}\n${fc.defaultReportMessage(outcome) ?? ''}`);
+  else t.pass();
 });
 
 test('the fuzzer reaches every kind of answer and every end', async (t) => {
@@ -206,4 +209,14 @@ test('the fuzzer reaches every kind of answer and every end', async (t) => {
   const expected = ['result', 'slow_down', 'configured', 'reset', 'control_error', 'dropped superseded', 'dropped stale', 'dropped shutdown', 'frame_error pipeline_failure', 'frame_error invalid_frame',
     'end 1001', 'end 1003', 'end 1007', 'end 1008', 'end 1009', 'end 1011'];
   for (const kind of expected) t.true(seen.has(kind), `${kind} (seen: ${[...seen].sort().join(', ')})`);
+});
+
+test('replay: counterexample found after the rebase on the drain protocol', async (t) => {
+  const actions: Action[] = [
+    { kind: 'complete', pick: 1932909931, outcome: 'not_ready' }, { kind: 'frame', s: 5, frame: 'good' }, { kind: 'open' },
+    { kind: 'frame', s: 4, frame: 'good' }, { kind: 'shutdown' }, { kind: 'complete', pick: 1155558123, outcome: 'not_ready' },
+    { kind: 'complete', pick: 760715275, outcome: 'pipeline_failure' }, { kind: 'advance', ms: 851 },
+    { kind: 'complete', pick: 1320653611, outcome: 'reject' }, { kind: 'frame', s: 2, frame: 'too_large' }, { kind: 'complete', pick: 2010102529, outcome: 'result' },
+  ];
+  t.is(await run(actions, 3), undefined);
 });

@@ -226,6 +226,12 @@ function connect(url: string, behaviour: Behaviour, s: number): Promise<void> {
       }
       return;
     }
+    if (m.event === 'draining') {
+      // The server is stopping (SIGTERM): a well-behaved client sends nothing more and waits for its answers and 1001.
+      c.leaving ??= 'graceful';
+      clearTimeout(timer);
+      return;
+    }
     if (m.warning === 'slow_down') {
       totals.slowDowns += 1;
       return;
