@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -7,8 +8,13 @@ export const PROJECT_ROOT = path.resolve(__dirname, __dirname.includes(`${path.s
 export interface Config {
   /** TCP port for HTTP and WebSocket. */
   readonly port: number;
-  /** Interface to bind. */
+  /** Interface to bind: an IP address or a host name. */
   readonly host: string;
+  /**
+   * Bearer token both transports require when set (FRAMEWIRE_AUTH_TOKEN, or its alias STREAM_AUTH_TOKEN):
+   * REST under /v1/ and the stream upgrade. Undefined: none. Never logged. stream.authToken is the same value.
+   */
+  readonly authToken: string | undefined;
   /** pino level: fatal, error, warn, info, debug, trace, silent. */
   readonly logLevel: string;
   /** Directory holding the model files (filled by `npm run models`). */
@@ -31,8 +37,12 @@ export interface Config {
   readonly httpHeadersTimeoutMs: number;
   /** Time a client has to send a whole request (headers and body), ms. At least httpHeadersTimeoutMs. */
   readonly httpRequestTimeoutMs: number;
+  /** Largest request line plus headers Node's HTTP parser accepts (REST and stream upgrades), bytes; more is 431. */
+  readonly httpMaxHeaderBytes: number;
   /** HTTP requests that may wait for a slot; one more is answered 503 server_busy at once, requests. */
   readonly maxQueuedRequests: number;
+  /** Longest an HTTP request waits for a slot before it is answered 503 server_busy, ms. */
+  readonly maxQueueWaitMs: number;
   /** Largest accepted HTTP body, bytes (the stream has its own limit, stream.maxFrameBytes). */
   readonly maxFrameBytes: number;
   /** Largest accepted frame, pixels (width x height from the JPEG header). */
@@ -65,7 +75,7 @@ export interface StreamConfig {
   readonly slowDownDropRate: number;
   /** At most one slow_down per session per this many ms. */
   readonly slowDownIntervalMs: number;
-  /** Required bearer token for the upgrade; undefined means none. */
+  /** Required bearer token for the upgrade; undefined means none (the same value as Config.authToken). */
   readonly authToken: string | undefined;
   /** Allowed Origin values; empty means any. */
   readonly allowedOrigins: readonly string[];
@@ -147,6 +157,38 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
+/** A path variable: any string Node can open, so not one with a NUL byte. */
+function filePath(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return path.resolve(fallback);
+  if (raw.includes('\0')) throw new ConfigError(name, 'must not contain a NUL byte');
+  return path.resolve(raw);
+}
+
+/** An IP literal, or a host name of letters, digits, dots and hyphens (RFC 1123). */
+function validHost(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  return host.length <= 253 && host.split('.').every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
+
+/**
+ * The bearer token: FRAMEWIRE_AUTH_TOKEN, or STREAM_AUTH_TOKEN (its earlier name, kept as an alias). Both set to
+ * different values is contradictory and fails. The error names the variable, never the value.
+ */
+function authToken(env: Env): string | undefined {
+  const primary = env.FRAMEWIRE_AUTH_TOKEN === '' ? undefined : env.FRAMEWIRE_AUTH_TOKEN;
+  const alias = env.STREAM_AUTH_TOKEN === '' ? undefined : env.STREAM_AUTH_TOKEN;
+  if (primary !== undefined && alias !== undefined && primary !== alias) {
+    throw new ConfigError('FRAMEWIRE_AUTH_TOKEN', 'and STREAM_AUTH_TOKEN (its alias) are both set, to different values; set one');
+  }
+  const [name, token] = primary !== undefined ? ['FRAMEWIRE_AUTH_TOKEN', primary] : ['STREAM_AUTH_TOKEN', alias];
+  if (token === undefined) return undefined;
+  if (token.length < 16) throw new ConfigError(name, 'must be at least 16 characters when set');
+  // It travels in an Authorization header or a query string, and is compared after trimming.
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new ConfigError(name, 'must be printable ASCII without spaces');
+  return token;
+}
+
 /**
  * Reads, validates and freezes the configuration. Throws ConfigError naming
  * the variable on any invalid or contradictory value, so a bad deployment
@@ -157,6 +199,8 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   const host = env.HOST ?? '0.0.0.0';
   if (host.trim() === '') throw new ConfigError('HOST', 'must not be empty');
+  if (!validHost(host)) throw new ConfigError('HOST', `must be an IP address or a host name, got "${host}"`);
+  const token = authToken(env);
 
   const workerSlots = integer(env, 'FRAMEWIRE_WORKER_SLOTS', cores, 1, MAX_SLOTS);
 
@@ -170,23 +214,26 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
   const config: Config = {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host,
+    authToken: token,
     logLevel,
-    modelDir: path.resolve(env.FRAMEWIRE_MODEL_DIR ?? path.join(PROJECT_ROOT, '.models')),
-    modelMirror: env.FRAMEWIRE_MODEL_MIRROR ? path.resolve(env.FRAMEWIRE_MODEL_MIRROR) : undefined,
-    pipelinesFile: path.resolve(env.FRAMEWIRE_PIPELINES ?? path.join(PROJECT_ROOT, 'config', 'pipelines.json')),
+    modelDir: filePath(env, 'FRAMEWIRE_MODEL_DIR', path.join(PROJECT_ROOT, '.models')),
+    modelMirror: env.FRAMEWIRE_MODEL_MIRROR ? filePath(env, 'FRAMEWIRE_MODEL_MIRROR', '') : undefined,
+    pipelinesFile: filePath(env, 'FRAMEWIRE_PIPELINES', path.join(PROJECT_ROOT, 'config', 'pipelines.json')),
     workerSlots,
     openCvThreads: integer(env, 'FRAMEWIRE_OPENCV_THREADS', cores, 1, MAX_THREADS),
     coreSharing: boolean(env, 'FRAMEWIRE_CORE_SHARING', true),
     httpHeadersTimeoutMs,
     httpRequestTimeoutMs,
+    httpMaxHeaderBytes: integer(env, 'FRAMEWIRE_HTTP_MAX_HEADER_BYTES', 16 * 1024, 1024, 1024 * 1024),
     maxQueuedRequests: integer(env, 'FRAMEWIRE_MAX_QUEUED_REQUESTS', 32, 0, 100_000),
+    maxQueueWaitMs: integer(env, 'FRAMEWIRE_MAX_QUEUE_WAIT_MS', 10_000, 1, 600_000),
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),
     instanceId: instanceId(env),
     demo: boolean(env, 'FRAMEWIRE_DEMO', true),
     corsOrigins: corsOrigins(env),
-    stream: loadStreamConfig(env),
+    stream: loadStreamConfig(env, token),
   };
   return Object.freeze(config);
 }
@@ -212,9 +259,7 @@ function corsOrigins(env: Env): readonly string[] {
   return Object.freeze(origins);
 }
 
-function loadStreamConfig(env: Env): StreamConfig {
-  const token = env.STREAM_AUTH_TOKEN;
-  if (token !== undefined && token !== '' && token.length < 16) throw new ConfigError('STREAM_AUTH_TOKEN', 'must be at least 16 characters when set');
+function loadStreamConfig(env: Env, token: string | undefined): StreamConfig {
   const origins = (env.STREAM_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
   for (const origin of origins) {
     if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('STREAM_ALLOWED_ORIGINS', `"${origin}" must be scheme://host[:port] with no path`);
@@ -236,7 +281,7 @@ function loadStreamConfig(env: Env): StreamConfig {
     slowDownWindow: integer(env, 'STREAM_SLOWDOWN_WINDOW', 30, 2, 10_000),
     slowDownDropRate: decimal(env, 'STREAM_SLOWDOWN_DROP_RATE', 0.5, 0, 0.99),
     slowDownIntervalMs: integer(env, 'STREAM_SLOWDOWN_INTERVAL_MS', 1000, 1, 3_600_000),
-    authToken: token === '' ? undefined : token,
+    authToken: token,
     allowedOrigins: Object.freeze(origins),
     heartbeatMs: integer(env, 'STREAM_HEARTBEAT_MS', 15_000, 10, 3_600_000),
     maxBufferedBytes: integer(env, 'STREAM_MAX_BUFFERED_BYTES', 1024 * 1024, 1024, 1024 * 1024 * 1024),

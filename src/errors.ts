@@ -7,11 +7,11 @@
  */
 export const ERROR_CODES = {
   invalid_frame: { http: 400, ws: 1007, summary: 'The frame is not a decodable JPEG, or declares more pixels than allowed.' },
-  invalid_request: { http: 400, ws: null, summary: 'The HTTP request itself is malformed: a bad percent-escape in the path, or a body its Content-Encoding does not describe.' },
+  invalid_request: { http: 400, ws: null, summary: 'The HTTP request itself is malformed: a bad percent-escape in the path, a body its Content-Encoding does not describe, or an upgrade URL that does not parse.' },
   invalid_message: { http: 400, ws: 1003, summary: 'A text message on the stream that is not a control message: frames are binary JPEG messages.' },
   invalid_config: { http: 400, ws: null, summary: 'A stream control message (configure, reset) that is malformed or names bad zones or lines; the session keeps its previous configuration.' },
   invalid_parameter: { http: 400, ws: 1008, summary: 'A query parameter of the request or the stream URL has a bad value (track, min_score, classes).' },
-  unauthorized: { http: 401, ws: null, summary: 'The stream upgrade lacks the bearer token.' },
+  unauthorized: { http: 401, ws: null, summary: 'A token is configured and the request (REST under /v1/, or the stream upgrade) lacks it.' },
   forbidden_origin: { http: 403, ws: null, summary: 'The stream upgrade comes from an Origin not allowed.' },
   invalid_pipeline: { http: 404, ws: 1008, summary: 'No pipeline with that id.' },
   not_found: { http: 404, ws: null, summary: 'No HTTP route at that method and path.' },

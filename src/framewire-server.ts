@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 import { createApp } from './api/app';
+import { exposureWarning } from './api/auth';
 import { HttpDrain } from './api/http-drain';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
 import type { Config } from './config';
@@ -41,7 +42,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
   // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
   const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
-  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), config.maxQueuedRequests);
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), config.maxQueuedRequests, config.maxQueueWaitMs);
   const streams = new StreamService({
     scheduler,
     pipelines: service,
@@ -70,8 +71,10 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       headersTimeout: config.httpHeadersTimeoutMs,
       requestTimeout: config.httpRequestTimeoutMs,
       connectionsCheckingInterval: 1000,
+      // The request line (URL included) and headers together; larger gets 431 before any route runs.
+      maxHeaderSize: config.httpMaxHeaderBytes,
     },
-    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain, { corsOrigins: config.corsOrigins, demo: config.demo }),
+    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain, { corsOrigins: config.corsOrigins, demo: config.demo, authToken: config.authToken }),
   );
   const stream = new VideoStreamEndpoint({ streams, config: config.stream, instanceId: config.instanceId, log });
   stream.attach(server);
@@ -81,6 +84,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ host: config.host, port }, 'listening; loading models');
+  const exposed = exposureWarning(config.host, config.authToken);
+  if (exposed) log.warn({ host: config.host }, exposed);
 
   const started = Date.now();
   const ready = service.load().then(() => {

@@ -20,7 +20,7 @@ interface Call {
  * A scheduler over a fake engine: each runFrame call waits until the test finishes it. Frames are labelled
  * by their bytes ("A#0"); `log` records, in order, every take, run and done.
  */
-function harness(capacity: number, maxQueuedRequests = Infinity) {
+function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity) {
   const log: string[] = [];
   const calls: Call[] = [];
   let running = 0;
@@ -31,7 +31,7 @@ function harness(capacity: number, maxQueuedRequests = Infinity) {
     maxRunning = Math.max(maxRunning, running);
     log.push(`run ${label}`);
     return new Promise<FrameOutcome>((resolve, reject) => calls.push({ label, resolve, reject })).finally(() => (running -= 1));
-  }, maxQueuedRequests);
+  }, maxQueuedRequests, maxQueueWaitMs);
   const call = (label: string): Call => {
     const found = calls.find((c) => c.label === label);
     if (!found) throw new Error(`${label} is not running; log: ${log.join(', ')}`);
@@ -252,4 +252,44 @@ test('HTTP requests beyond maxQueuedRequests are refused at once with server_bus
   await finish('r2');
   t.deepEqual(runs(), ['r0', 'r1', 'r2']);
   for (const outcome of [await running, ...(await Promise.all(waiting))]) t.false(outcome instanceof FramewireError);
+});
+
+test('an HTTP request still waiting at maxQueueWaitMs is answered server_busy and leaves the lane; the others run', async (t) => {
+  const { scheduler, request, finish, runs } = harness(1, Infinity, 50);
+  const running = request('r0'); // takes the slot, and keeps it past the wait bound
+  const waiting = request('r1');
+  await new Promise((r) => setTimeout(r, 120));
+  const outcome = await waiting;
+  t.true(outcome instanceof FramewireError);
+  t.is((outcome as FramewireError).code, 'server_busy');
+  t.regex((outcome as FramewireError).detail, /no slot within 50 ms/);
+  t.is(scheduler.queuedRequests, 0, 'it left the lane');
+  await finish('r0');
+  t.false((await running) instanceof FramewireError, 'the running request is not cut');
+  const next = request('r2');
+  await settle();
+  await finish('r2');
+  t.false((await next) instanceof FramewireError, 'a request that gets its turn in time runs');
+  t.deepEqual(runs(), ['r0', 'r2'], 'the expired request never ran');
+});
+
+test('reserve holds a place in the HTTP lane before the body is read; places held count against the bound', async (t) => {
+  const { scheduler, finish, runs } = harness(1, 2);
+  const a = scheduler.reserve();
+  const b = scheduler.reserve();
+  if (a instanceof FramewireError || b instanceof FramewireError) throw new Error('refused below the bound');
+  const refused = scheduler.reserve();
+  t.true(refused instanceof FramewireError && refused.code === 'server_busy', 'two places held: the lane is full');
+  t.is(scheduler.queuedRequests, 0, 'held places are not queued requests');
+  b.release();
+  b.release(); // idempotent
+  const c = scheduler.reserve();
+  if (c instanceof FramewireError) throw new Error('a released place was not given back');
+  const running = a.request('http', Buffer.from('a'));
+  c.release(); // its body failed: no request
+  a.release(); // after request: no effect
+  await finish('a');
+  t.false((await running) instanceof FramewireError);
+  t.deepEqual(runs(), ['a']);
+  for (let i = 0; i < 2; i++) t.false(scheduler.reserve() instanceof FramewireError, 'every place came back');
 });

@@ -13,11 +13,14 @@ import { apiDocsRouter } from './routes/api-docs';
 import { demoRouter } from './routes/demo';
 import { healthRouter } from './routes/health';
 import { pipelinesRouter } from './routes/pipelines';
+import { requireToken } from './require-token';
 
-/** What the app serves beside the API: CORS for other origins' pages, and the browser demo. */
+/** What the app serves beside the API: CORS for other origins' pages, the browser demo, and the API token. */
 export interface WebOptions {
   readonly corsOrigins: readonly string[];
   readonly demo: boolean;
+  /** When set, every /v1/ request needs it as a bearer token (Config.authToken). */
+  readonly authToken?: string;
 }
 
 export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain, web: WebOptions = { corsOrigins: [], demo: false }): Express {
@@ -33,6 +36,7 @@ export function createApp(service: VideoFilePipelineService, scheduler: FrameSch
   });
   app.use(apiDocsRouter());
   if (web.demo) app.use(demoRouter());
+  app.use('/v1', requireToken(web.authToken));
   app.use(pipelinesRouter(service, scheduler, metrics, maxFrameBytes));
   app.use((req, res) => sendError(res, new FramewireError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));

@@ -1,7 +1,7 @@
 import pino from 'pino';
 
 import { loadConfig, type Config } from '../../src/config';
-import { createLogger, LOG_OPTIONS } from '../../src/logger';
+import { createLogger, loggerOptions } from '../../src/logger';
 import { readManifest } from '../../src/models/manifest';
 import type { Box } from '../../src/native/binding';
 import { startServer, type RunningServer } from '../../src/framewire-server';
@@ -22,7 +22,7 @@ export async function loadedService(overrides: Record<string, string> = {}): Pro
 export async function runningServer(overrides: Record<string, string> = {}, logs?: Record<string, unknown>[]): Promise<RunningServer & { url: string; wsUrl: string }> {
   const config = testConfig(overrides);
   const log = logs
-    ? pino({ ...LOG_OPTIONS, level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    ? pino(loggerOptions('debug'), { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
     : createLogger(config.logLevel);
   const server = await startServer(config, log);
   await server.ready;

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 
 import { FramewireError } from '../../errors';
 import { unknownPipeline, type FrameOverrides, type VideoFilePipelineService } from '../../services/pipeline';
-import type { FrameScheduler } from '../../services/streaming';
+import type { FrameScheduler, RequestPlace } from '../../services/streaming';
 import type { Metrics } from '../../metrics';
 
 /** GET /v1/pipelines and POST /v1/pipelines/:id/infer (body: one JPEG). */
@@ -23,6 +23,11 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
       if (overrides instanceof FramewireError) throw overrides;
       res.locals.overrides = overrides;
       if (!req.is('image/jpeg')) throw new FramewireError('unsupported_media_type', `Content-Type must be image/jpeg, got ${req.get('content-type') ?? 'none'}`);
+      // A place in the HTTP lane before the body is read: a burst beyond the lane is refused unread.
+      const place = scheduler.reserve();
+      if (place instanceof FramewireError) throw place;
+      res.locals.place = place;
+      res.once('close', () => place.release()); // a body that fails, or a client that leaves, gives it back
       next();
     },
     jpegBody,
@@ -30,7 +35,7 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
       const body: unknown = req.body;
       const frame = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
       // Waits its turn with the streams (one HTTP lane in the round-robin), then runs.
-      const outcome = await scheduler.request(req.params.id, frame, res.locals.overrides as FrameOverrides | undefined);
+      const outcome = await (res.locals.place as RequestPlace).request(req.params.id, frame, res.locals.overrides as FrameOverrides | undefined);
       if (outcome instanceof FramewireError) throw outcome;
       if (outcome.decodeWarnings > 0) metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
       res.type('application/json').send(outcome.json);

@@ -1,13 +1,13 @@
 /**
  * Decides, from the HTTP upgrade request alone, whether a WebSocket may be
  * created: before any WebSocket exists a refused client gets a plain HTTP
- * answer (404, 401, 403, 503). Pure: no sockets.
+ * answer (400, 404, 401, 403, 503). Pure: no sockets.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 import type { StreamConfig } from '../../config';
 import { FramewireError } from '../../errors';
+import { bearerToken, tokenMatches } from '../auth';
 
 export const STREAM_PATH = '/ws/video/stream';
 
@@ -16,16 +16,9 @@ export interface UpgradeRequest {
   readonly headers: IncomingHttpHeaders;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
+/** The header's token, else the first `token` query value (browsers cannot set headers on a WebSocket). */
 function presentedToken(req: UpgradeRequest, url: URL): string | undefined {
-  const header = req.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
-  return url.searchParams.get('token') ?? undefined;
+  return bearerToken(req.headers) ?? url.searchParams.get('token') ?? undefined;
 }
 
 /**
@@ -50,12 +43,19 @@ export function redactedUrl(raw: string): string {
  * empty) and the query's other parameters (the stream service reads its options from them).
  */
 export function checkUpgrade(req: UpgradeRequest, config: StreamConfig, accepting: boolean): FramewireError | { pipelineId: string; params: URLSearchParams } {
-  const url = new URL(req.url, 'http://localhost');
+  let url: URL;
+  try {
+    url = new URL(req.url, 'http://localhost');
+  } catch {
+    // Node's HTTP parser passes request targets WHATWG URL refuses (`//[`, `//a b`): a thrown error here
+    // would be uncaught in the 'upgrade' handler and end the process.
+    return new FramewireError('invalid_request', 'the request URL does not parse');
+  }
   if (url.pathname !== STREAM_PATH) return new FramewireError('not_found', `no WebSocket endpoint at ${url.pathname}; use ${STREAM_PATH}?pipeline_id=ID`);
   if (!accepting) return new FramewireError('server_busy', 'the server is shutting down');
   if (config.authToken !== undefined) {
     const token = presentedToken(req, url);
-    if (token === undefined || !sameSecret(token, config.authToken)) {
+    if (token === undefined || !tokenMatches(token, config.authToken)) {
       return new FramewireError('unauthorized', 'send Authorization: Bearer TOKEN or ?token=TOKEN');
     }
   }

@@ -32,23 +32,36 @@ export interface Lane {
   take(): LaneFrame | undefined;
 }
 
+/** A place in the HTTP lane, held while a request's body is read (FrameScheduler.reserve). */
+export interface RequestPlace {
+  /** Queues the request in the place held; it then waits its turn as FrameScheduler.request's do. */
+  request(pipelineId: string, bytes: Buffer, overrides?: FrameOverrides): Promise<FrameOutcome>;
+  /** Gives the place back unused (the body failed, or the client left). Safe to call more than once, or after request. */
+  release(): void;
+}
+
 interface Request {
   readonly pipelineId: string;
   readonly bytes: Buffer;
   readonly overrides: FrameOverrides | undefined;
   readonly resolve: (outcome: FrameOutcome) => void;
+  /** Answers server_busy if the request is still waiting at maxQueueWaitMs. */
+  expiry?: NodeJS.Timeout;
 }
 
 export class FrameScheduler {
   /** Lanes with a frame to offer, in turn order (a Set keeps insertion order; a lane is in it once). */
   private readonly ready = new Set<Lane>();
   private running = 0;
+  /** HTTP requests admitted whose body is still being read: they count against maxQueuedRequests. */
+  private placesHeld = 0;
   private pumping = false;
   private readonly requests: Request[] = [];
   private readonly requestLane: Lane = {
     take: () => {
       const request = this.requests.shift();
       if (!request) return undefined;
+      clearTimeout(request.expiry);
       if (this.requests.length > 0) this.ready.add(this.requestLane); // its next turn comes after the others'
       return { pipelineId: request.pipelineId, bytes: request.bytes, overrides: request.overrides, done: request.resolve };
     },
@@ -59,11 +72,15 @@ export class FrameScheduler {
    *   engine, where a frame can no longer be superseded and only ages.
    * @param maxQueuedRequests HTTP requests that may wait in their lane; one more is refused at once with
    *   server_busy, so a burst cannot hold unbounded memory (each waiting request holds its body).
+   * @param maxQueueWaitMs how long an HTTP request may wait for its turn; then it is answered server_busy
+   *   and leaves the lane. The HTTP lane gets one turn per round, so with many busy streams a queued request
+   *   could otherwise wait minutes, its client long gone.
    */
   constructor(
     readonly capacity: number,
     private readonly runFrame: RunFrame,
     readonly maxQueuedRequests = Infinity,
+    readonly maxQueueWaitMs = Infinity,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
   }
@@ -79,13 +96,52 @@ export class FrameScheduler {
     this.ready.delete(lane);
   }
 
-  /** An HTTP request: waits its turn in the shared FIFO lane, then runs, or is refused when the lane is full. Never rejects. */
-  request(pipelineId: string, bytes: Buffer, overrides?: FrameOverrides): Promise<FrameOutcome> {
-    if (this.requests.length >= this.maxQueuedRequests) {
-      return Promise.resolve(new FramewireError('server_busy', `${this.requests.length} HTTP requests are already waiting for a slot; retry shortly`));
+  /**
+   * Holds a place in the HTTP lane before the request's body is read, or says server_busy when the lane
+   * (requests waiting plus places held) is full. Refusing at the headers means a burst beyond the lane is
+   * never read, parsed or held in memory: its bodies would cost the event loop, and so the streams, time.
+   */
+  reserve(): RequestPlace | FramewireError {
+    if (this.requests.length + this.placesHeld >= this.maxQueuedRequests) {
+      return new FramewireError('server_busy', `${this.requests.length + this.placesHeld} HTTP requests are already waiting for a slot; retry shortly`);
     }
+    this.placesHeld += 1;
+    let held = true;
+    const release = (): void => {
+      if (!held) return;
+      held = false;
+      this.placesHeld -= 1;
+    };
+    return {
+      request: (pipelineId, bytes, overrides) => {
+        release();
+        return this.enqueue(pipelineId, bytes, overrides);
+      },
+      release,
+    };
+  }
+
+  /**
+   * An HTTP request: waits its turn in the shared FIFO lane, then runs; refused at once when the lane is full,
+   * or answered server_busy when its wait passes maxQueueWaitMs. Never rejects.
+   */
+  request(pipelineId: string, bytes: Buffer, overrides?: FrameOverrides): Promise<FrameOutcome> {
+    const place = this.reserve();
+    return place instanceof FramewireError ? Promise.resolve(place) : place.request(pipelineId, bytes, overrides);
+  }
+
+  private enqueue(pipelineId: string, bytes: Buffer, overrides: FrameOverrides | undefined): Promise<FrameOutcome> {
     return new Promise((resolve) => {
-      this.requests.push({ pipelineId, bytes, overrides, resolve });
+      const request: Request = { pipelineId, bytes, overrides, resolve };
+      if (Number.isFinite(this.maxQueueWaitMs)) {
+        request.expiry = setTimeout(() => {
+          const at = this.requests.indexOf(request);
+          if (at < 0) return;
+          this.requests.splice(at, 1);
+          resolve(new FramewireError('server_busy', `no slot within ${this.maxQueueWaitMs} ms; retry shortly`));
+        }, this.maxQueueWaitMs);
+      }
+      this.requests.push(request);
       this.wake(this.requestLane);
     });
   }

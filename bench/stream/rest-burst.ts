@@ -1,0 +1,239 @@
+/**
+ * npm run bench:rest-burst -- [--pipeline detect_fast --fps 10 --bursts 8 --burst-size 200 --quiet-seconds 3]
+ *                            [--body-bytes N] [--variant env:K=V,... | root:DIR ...]
+ *
+ * Issue 9, defect 15: how much does a burst of parallel REST requests stall a paced stream? One paced stream
+ * session (vtest frames, `--fps`) runs against a real server process (npm start's flags). Each round has a
+ * quiet phase (the stream alone: its baseline latency) and then a burst: `--burst-size` POST .../infer at
+ * once with vtest frames (the request queue takes FRAMEWIRE_MAX_QUEUED_REQUESTS of them; the rest get 503).
+ * Stream frames sent from the burst's start until its last answer are "burst frames". Stall = a burst frame's
+ * latency minus the median quiet latency. One frame's work = the engine's own median time for a frame
+ * (timings_ms.total of the REST answers during the bursts, measured under the same contention).
+ * Target (issue 9): max stall at most one frame's work. With --body-bytes, the burst sends bodies of that size
+ * instead (not JPEGs) and the server's RSS peak during the burst is the figure to look at.
+ *
+ * With several --variant values the servers alternate round by round (paired: this VM drifts within
+ * minutes), e.g. --variant root:/tmp/fw-old --variant env: to compare an older checkout with this one.
+ */
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+
+import WebSocket from 'ws';
+
+import { PROJECT_ROOT } from '../../src/config';
+import { videoFramesAsJpeg } from '../../test/helpers/media';
+import { percentile } from '../native/measure';
+import { classify, engineTotalMs } from './load-generator';
+import type { BurstReport } from './rest-burst-worker';
+import { startServerProcess, type ServerProcess } from './server-process';
+
+const { values: args } = parseArgs({
+  options: {
+    pipeline: { type: 'string', default: 'detect_fast' },
+    fps: { type: 'string', default: '10' },
+    bursts: { type: 'string', default: '8' },
+    'burst-size': { type: 'string', default: '200' },
+    'quiet-seconds': { type: 'string', default: '3' },
+    /** Burst bodies of this many bytes (not JPEGs: each is refused invalid_frame when its turn comes) to see memory. */
+    'body-bytes': { type: 'string' },
+    variant: { type: 'string', multiple: true, default: ['env:'] },
+  },
+});
+const PIPELINE = args.pipeline as string;
+const FPS = Number(args.fps);
+const BURSTS = Number(args.bursts);
+const BURST_SIZE = Number(args['burst-size']);
+const QUIET_MS = Number(args['quiet-seconds']) * 1000;
+const BODY_BYTES = args['body-bytes'] === undefined ? undefined : Number(args['body-bytes']);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+
+interface Variant {
+  readonly name: string;
+  readonly env: Record<string, string>;
+  readonly root: string;
+}
+
+function parseVariant(spec: string): Variant {
+  if (spec.startsWith('root:')) return { name: spec, env: {}, root: spec.slice(5) };
+  const env: Record<string, string> = {};
+  for (const pair of spec.replace(/^env:/, '').split(',').filter(Boolean)) {
+    const [k, ...v] = pair.split('=');
+    env[k] = v.join('=');
+  }
+  return { name: spec === 'env:' ? 'this checkout' : spec, env, root: PROJECT_ROOT };
+}
+
+interface RoundFigures {
+  /** Stream latency (send to answer), ms. */
+  quiet: number[];
+  burst: number[];
+  /** The same minus the frame's own engine time (timings_ms.total): its wait for a slot plus transport, ms. */
+  quietWait: number[];
+  burstWait: number[];
+  burstStale: number;
+  quietStale: number;
+  restOk: number;
+  restBusy: number;
+  restOther: number;
+  restEngineMs: number[];
+  streamEngineMs: number[];
+  burstMs: number;
+  /** The server's RSS before the burst and its peak during it (sampled every 50 ms), MB. */
+  rssBefore: number;
+  rssPeak: number;
+  /** The server's own view: the longest queue wait (receive to start) of a stream frame in the burst phase, as the histogram bucket bound it falls under, ms. */
+  serverWaitBoundMs: number;
+}
+
+/** framewire_stream_queue_wait_seconds's cumulative bucket counts for the pipeline: le (ms) -> count. */
+async function queueWaitBuckets(base: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  const pattern = new RegExp(`^framewire_stream_queue_wait_seconds_bucket\\{le="([^"]+)",pipeline_id="${PIPELINE}"\\} (\\d+)`, 'gm');
+  for (const m of text.matchAll(pattern)) buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, Number(m[2]));
+  return buckets;
+}
+
+/** The smallest bucket bound under which every frame counted between two scrapes falls. */
+function waitBound(before: Map<number, number>, after: Map<number, number>): number {
+  const total = (after.get(Infinity) ?? 0) - (before.get(Infinity) ?? 0);
+  for (const le of [...after.keys()].sort((a, b) => a - b)) if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= total) return le;
+  return Infinity;
+}
+
+/** One round on a running server: quiet phase, then one burst, with the paced stream throughout. */
+async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigures> {
+  const figures: RoundFigures = { quiet: [], burst: [], quietWait: [], burstWait: [], burstStale: 0, quietStale: 0, restOk: 0, restBusy: 0, restOther: 0, restEngineMs: [], streamEngineMs: [], burstMs: 0, serverWaitBoundMs: NaN, rssBefore: server.rssMb(), rssPeak: 0 };
+  const ws = new WebSocket(`${server.wsUrl}?pipeline_id=${PIPELINE}`, { perMessageDeflate: false });
+  const sentAt: number[] = [];
+  const phaseOf: ('quiet' | 'burst' | 'none')[] = [];
+  let phase: 'quiet' | 'burst' | 'none' = 'none';
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (data: Buffer) => {
+      if (data.includes('session_started')) {
+        resolve();
+        return;
+      }
+      const answer = classify(data);
+      if (!answer) return;
+      const p = phaseOf[answer.index];
+      if (p === 'none') return;
+      if (answer.kind === 'result') {
+        const latency = performance.now() - sentAt[answer.index];
+        const engine = engineTotalMs(data);
+        figures[p].push(latency);
+        figures[p === 'quiet' ? 'quietWait' : 'burstWait'].push(latency - engine);
+        if (p === 'quiet') figures.streamEngineMs.push(engine);
+      } else if (answer.kind === 'stale') {
+        if (p === 'burst') figures.burstStale += 1;
+        else figures.quietStale += 1;
+      }
+    });
+    ws.once('error', reject);
+  });
+  let k = 0;
+  const first = performance.now();
+  let sending = true;
+  const tick = (): void => {
+    if (!sending) return;
+    sentAt[k] = performance.now();
+    phaseOf[k] = phase;
+    ws.send(frames[k % frames.length], { binary: true });
+    k += 1;
+    setTimeout(tick, Math.max(0, first + (k * 1000) / FPS - performance.now()));
+  };
+  tick();
+  await sleep(1000); // the stream settles
+  phase = 'quiet';
+  await sleep(QUIET_MS);
+  const base = `http://127.0.0.1:${server.port}`;
+  const bucketsBefore = await queueWaitBuckets(base);
+  phase = 'burst';
+  const burstStart = performance.now();
+  figures.rssBefore = server.rssMb();
+  const rssSampler = setInterval(() => (figures.rssPeak = Math.max(figures.rssPeak, server.child.exitCode === null ? server.rssMb() : 0)), 50);
+  const bodies = BODY_BYTES === undefined ? frames : [Buffer.alloc(BODY_BYTES, 0x5a)];
+  const report = await new Promise<BurstReport>((resolve, reject) => {
+    const worker = new Worker(path.join(__dirname, 'rest-burst-worker.js'), { workerData: { url: `${base}/v1/pipelines/${PIPELINE}/infer`, frames: bodies, size: BURST_SIZE } });
+    worker.once('message', (r: BurstReport) => {
+      resolve(r);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+  figures.restOk = report.ok;
+  figures.restBusy = report.busy;
+  figures.restOther = report.other + report.failed;
+  figures.restEngineMs.push(...report.engineMs);
+  figures.burstMs = performance.now() - burstStart;
+  clearInterval(rssSampler);
+  await sleep(1000); // frames sent just before the burst ended are answered; they still count as burst frames
+  phase = 'none';
+  figures.serverWaitBoundMs = waitBound(bucketsBefore, await queueWaitBuckets(base));
+  await sleep(500);
+  sending = false;
+  await new Promise<void>((resolve) => {
+    ws.once('close', () => resolve());
+    ws.close();
+  });
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const frames = videoFramesAsJpeg('vtest.avi', 0, 30);
+  const variants = (args.variant as string[]).map(parseVariant);
+  console.log(`rest-burst: ${PIPELINE}, stream at ${FPS} frames/s, ${BURSTS} rounds of ${QUIET_MS / 1000} s quiet + a burst of ${BURST_SIZE} requests; variants: ${variants.map((v) => v.name).join(' | ')}`);
+  const results = new Map<string, RoundFigures[]>(variants.map((v) => [v.name, []]));
+  // Every variant's server stays up (idle servers cost no CPU); rounds alternate between them.
+  const servers = new Map<string, ServerProcess>();
+  for (const variant of variants) servers.set(variant.name, await startServerProcess(variant.env, [], variant.root));
+  try {
+    for (let r = 0; r < BURSTS; r++) {
+      // Alternate which variant goes first, so neither always gets the VM's same phase.
+      const order = r % 2 === 0 ? variants : [...variants].reverse();
+      for (const variant of order) {
+        const figures = await round(servers.get(variant.name)!, frames);
+        results.get(variant.name)!.push(figures);
+        const { latencyStall, waitStall, work } = stalls(figures);
+        console.log(`  round ${r + 1} ${variant.name}: quiet p50 ${f1(percentile(sorted(figures.quiet), 0.5))} ms, burst max ${f1(Math.max(...figures.burst))} ms; stall ${f1(latencyStall)} ms, of which waiting ${f1(waitStall)} ms, vs one frame's work ${f1(work)} ms (${f1(waitStall / work)}x); the server's queue wait for burst-phase frames <= ${f1(figures.serverWaitBoundMs)} ms; stale ${figures.burstStale}; REST 200 x${figures.restOk}, 503 x${figures.restBusy}, other x${figures.restOther}; burst ${f1(figures.burstMs)} ms; RSS ${f1(figures.rssBefore)} -> peak ${f1(figures.rssPeak)} MB`);
+      }
+    }
+  } finally {
+    for (const server of servers.values()) await server.stop();
+  }
+  console.log('\n| variant | rounds | stream latency quiet p50 / p99 ms | in bursts p50 / p99 / max ms | stall: max latency - quiet p50, ms | of which waiting for a slot, ms | one frame\'s work, ms | waiting stall / work | stale in bursts | REST 200 / 503 / other |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  for (const variant of variants) {
+    const rounds = results.get(variant.name)!;
+    const quiet = sorted(rounds.flatMap((f) => f.quiet));
+    const burst = sorted(rounds.flatMap((f) => f.burst));
+    const per = rounds.map(stalls);
+    const med = (pick: (x: ReturnType<typeof stalls>) => number): string => {
+      const v = sorted(per.map(pick));
+      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
+    };
+    const sum = (pick: (f: RoundFigures) => number): number => rounds.reduce((n, f) => n + pick(f), 0);
+    console.log(`| ${variant.name} | ${rounds.length} | ${f1(percentile(quiet, 0.5))} / ${f1(percentile(quiet, 0.99))} | ${f1(percentile(burst, 0.5))} / ${f1(percentile(burst, 0.99))} / ${f1(burst[burst.length - 1])} | ${med((x) => x.latencyStall)} | ${med((x) => x.waitStall)} | ${med((x) => x.work)} | ${med((x) => x.waitStall / x.work)} | ${sum((f) => f.burstStale)} | ${sum((f) => f.restOk)} / ${sum((f) => f.restBusy)} / ${sum((f) => f.restOther)} |`);
+    const ratio = sorted(per.map((x) => x.waitStall / x.work));
+    console.log(`  ${variant.name}: ${percentile(ratio, 0.5) <= 1 ? 'MET' : 'NOT MET'} (median over rounds of a burst's longest wait beyond the quiet wait, at most one frame's work)`);
+  }
+}
+
+/** A round's stall figures: the longest burst latency and wait beyond the quiet medians, and one frame's work. */
+function stalls(f: RoundFigures): { latencyStall: number; waitStall: number; work: number } {
+  return {
+    latencyStall: Math.max(...f.burst) - percentile(sorted(f.quiet), 0.5),
+    waitStall: Math.max(...f.burstWait) - percentile(sorted(f.quietWait), 0.5),
+    work: percentile(sorted(f.restEngineMs), 0.5),
+  };
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});
