@@ -42,6 +42,13 @@ struct JpegDecoderLimits {
   // is allocated (progressive frames allocate a whole-image coefficient buffer
   // in jpeg_start_decompress). 0 = no limit beyond libjpeg's 65500 x 65500.
   int64_t max_pixels = 0;
+  // Wall-clock budget for one frame's decode, checked in libjpeg's progress
+  // monitor (once per row of 8-16 pixel rows per scan, and per output row
+  // group): a frame still decoding after this is refused ("decode deadline").
+  // The scan limit bounds the work to about pixels x 100 scans; this bounds
+  // the time, whatever the machine's speed or load. 0 = no deadline.
+  // docs/reliability.md, "Per-frame cost".
+  int deadline_ms = 0;
   // libjpeg grey-fills a frame whose data ends early and only warns; refuse
   // such frames instead ("truncated"), stopping as soon as the data runs out.
   bool reject_truncated = true;
