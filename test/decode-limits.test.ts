@@ -44,16 +44,17 @@ test('EXIF orientation is not applied: all 8 orientations give the stored size a
 });
 
 /**
- * The decode deadline (FRAMEWIRE_DECODE_DEADLINE_MS, checked in libjpeg's progress monitor): a 4000x4000 grey
- * progressive frame with its last scan repeated to exactly 100 scans passes the scan limit and the pixel limit,
- * yet costs 16 M pixels x 100 scans (about a second of a core here; docs/reliability.md, "Per-frame cost").
- * With a 50 ms budget it is refused as invalid_frame "decode deadline", about 25x under its cost, and the slot
- * goes on serving: a small frame decodes within the same budget (it costs well under a millisecond).
+ * The decode deadline (FRAMEWIRE_DECODE_DEADLINE_MS, checked in libjpeg's progress monitor): a flat 4000x4000
+ * grey progressive frame (66 KB) with its last scan, an AC refinement scan, repeated to exactly 100 scans
+ * passes the byte, pixel and scan limits, yet each refinement scan is a pass over every coefficient block:
+ * 16 M pixels x 100 scans, about a second of a core here (docs/reliability.md, "Per-frame cost"). With a 50 ms
+ * budget it is refused as invalid_frame "decode deadline", about 20x under its cost, and the slot goes on
+ * serving: a small frame decodes within the same budget (it costs well under a millisecond).
  */
 test('a frame whose decode outlasts the deadline is invalid_frame "decode deadline"; the slot keeps serving', async (t) => {
   const tight = await loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_DECODE_DEADLINE_MS: '50' });
-  const grey = messi.bgrToGray().resize(4000, 4000);
-  const large = cv.imencode('.jpg', grey, [cv.IMWRITE_JPEG_QUALITY, 90, cv.IMWRITE_JPEG_PROGRESSIVE, 1]);
+  const flat = new cv.Mat(4000, 4000, cv.CV_8UC1, 128);
+  const large = cv.imencode('.jpg', flat, [cv.IMWRITE_JPEG_QUALITY, 90, cv.IMWRITE_JPEG_PROGRESSIVE, 1]);
   const bomb = withRepeatedLastScan(large, 100 - scans(large));
   t.is(scans(bomb), 100, 'within the scan limit');
   const error = await t.throwsAsync(tight.runOnFrame('detect', bomb), { instanceOf: FramewireError });
