@@ -5,14 +5,14 @@
  * both languages.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import test from 'ava';
 
 import { PROJECT_ROOT } from '../src/config';
 import { readJpegHeader } from '../src/services/streaming';
+import { compileNativeProgram } from './helpers/native-program';
 
 interface MarkerCase {
   name: string;
@@ -37,9 +37,7 @@ for (const c of cases) {
 }
 
 test('C++ walk (native/core/jpeg_header.cc): every case of the same table', (t) => {
-  const binary = path.join(mkdtempSync(path.join(os.tmpdir(), 'framewire-markers-')), 'jpeg_marker_cases');
-  const cflags = execFileSync('pkg-config', ['--cflags', 'opencv4'], { encoding: 'utf8' }).trim().split(/\s+/);
-  execFileSync('g++', ['-std=c++17', '-O1', path.join(PROJECT_ROOT, 'test/native/jpeg_marker_cases.cc'), path.join(PROJECT_ROOT, 'native/core/jpeg_header.cc'), ...cflags, '-lopencv_core', '-o', binary]);
+  const binary = compileNativeProgram('jpeg_marker_cases', ['test/native/jpeg_marker_cases.cc', 'native/core/jpeg_header.cc']);
   let out: string;
   try {
     out = execFileSync(binary, [TABLE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

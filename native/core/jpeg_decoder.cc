@@ -1,5 +1,6 @@
 #include "jpeg_decoder.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csetjmp>
 #include <cstdio>
@@ -207,7 +208,9 @@ JpegDecoder::~JpegDecoder() = default;
 uint8_t* JpegDecoder::OutputBuffer(size_t bytes) {
   // Someone still holds a view of the previous result: leave it to them.
   const bool shared = buffer_.u != nullptr && __atomic_load_n(&buffer_.u->refcount, __ATOMIC_ACQUIRE) > 1;
-  if (shared || buffer_.empty() || buffer_.total() < bytes) {
+  // Larger than this frame needs and than the size worth keeping: give it back.
+  const bool oversized = buffer_.total() > std::max(bytes, limits_.keep_buffer_bytes);
+  if (shared || buffer_.empty() || buffer_.total() < bytes || oversized) {
     buffer_.release();
     buffer_.create(1, static_cast<int>(bytes), CV_8UC1);
   }
