@@ -15,7 +15,10 @@
 #     allocation, Node's included, goes through the sanitizer's allocator, the load shape changes, and these three
 #     failed on those assertions with no sanitizer report. The native paths they drive (decode, inference,
 #     answers, drops) are the ones the other stream files drive;
-#   - the pure TypeScript stream files (scheduler, session manager, service, frame validator): no native code.
+#   - the pure TypeScript stream files (scheduler, session manager, service, frame validator): no native code;
+#   - one test by title (--match): stream-shutdown's "SIGTERM under a flood", whose precondition is that more
+#     than 10 frames per session reach the server in 300 ms; under ASan 9 did (2026-11-30), while its
+#     exactly-once check held. stream-shutdown's other SIGTERM test runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash test/sanitizers/build-asan-addon.sh
@@ -45,7 +48,7 @@ for f in dist/test/pipeline-*.test.js dist/test/decode-*.test.js dist/test/nativ
   files+=("$f")
 done
 status=0
-LD_PRELOAD=$libasan npx --no-install ava --timeout=5m "${files[@]}" || status=$?
+LD_PRELOAD=$libasan npx --no-install ava --timeout=5m --match='!SIGTERM under a flood*' "${files[@]}" || status=$?
 count=$(find "$reports" -type f | wc -l)
 echo "test:asan: ${#files[@]} test files, exit $status, sanitizer report files: $count"
 if ((count)); then

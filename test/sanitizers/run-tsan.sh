@@ -12,9 +12,9 @@ out=build-tsan
 mkdir -p "$out"
 opencv_cflags=$(pkg-config --cflags opencv4)
 libs=(-lopencv_core -lopencv_imgproc -lopencv_dnn -lopencv_objdetect -ljpeg)
-build() {  # build OUTPUT SOURCES...: only when a source is newer than the binary
+build() {  # build OUTPUT SOURCES...: only when native/core, test/native or this script is newer than the binary
   local binary=$1; shift
-  if [[ -f $binary && -z $(find "$@" "$0" -newer "$binary" -print -quit) ]]; then return; fi
+  if [[ -f $binary && -z $(find native/core test/native "$0" -newer "$binary" -print -quit) ]]; then return; fi
   echo "building $binary (g++ -fsanitize=thread)" >&2
   # shellcheck disable=SC2086
   g++ -std=c++17 -O1 -g -fsanitize=thread -pthread $opencv_cflags "$@" "${libs[@]}" -o "$binary"
