@@ -260,28 +260,16 @@ void Engine::Submit(FrameJob* job, FrameSink* sink) {
   if (wake != kNoSlot) slot_wake_[wake].notify_one();
 }
 
-namespace {
+void WaitingSink::FrameDone(FrameJob*) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  done_ = true;
+  cv_.notify_one();
+}
 
-// Waits for one job: the blocking path for C++ callers.
-class WaitingSink final : public FrameSink {
- public:
-  void FrameDone(FrameJob*) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    done_ = true;
-    cv_.notify_one();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return done_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-};
-
-}  // namespace
+void WaitingSink::Wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [&] { return done_; });
+}
 
 FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size) {
   FrameJob job;

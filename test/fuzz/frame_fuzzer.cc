@@ -23,9 +23,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -44,24 +42,6 @@ using framewire::ErrorCode;
   std::fprintf(stderr, "frame_fuzzer: FINDING: %s\n", what.c_str());
   std::abort();
 }
-
-class WaitSink final : public framewire::FrameSink {
- public:
-  void FrameDone(framewire::FrameJob*) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    done_ = true;
-    cv_.notify_one();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return done_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-};
 
 struct Harness {
   std::unique_ptr<framewire::Engine> engine;
@@ -108,7 +88,7 @@ void RunPipeline(size_t pipeline, const uint8_t* data, size_t size) {
   job.pipeline_index = pipeline;
   job.data = data;
   job.size = size;
-  WaitSink sink;
+  framewire::WaitingSink sink;
   harness->engine->Submit(&job, &sink);
   sink.Wait();
   if (job.ok) {
