@@ -15,7 +15,10 @@
 #     allocation, Node's included, goes through the sanitizer's allocator, the load shape changes, and these three
 #     failed on those assertions with no sanitizer report. The native paths they drive (decode, inference,
 #     answers, drops) are the ones the other stream files drive;
-#   - the pure TypeScript stream files (scheduler, session manager, service, frame validator): no native code;
+#   - stream-tracking-video: streams 300 frames paced at twice real time and checks tracking identities, which
+#     need every frame answered in time; it arrived (issue 10) after this subset was measured under ASan;
+#   - the pure TypeScript stream files (scheduler, session manager, service, control, frame validator): no
+#     native code;
 #   - one test by title (--match): stream-shutdown's "SIGTERM under a flood", whose precondition is that more
 #     than 10 frames per session reach the server in 300 ms; under ASan 9 did (2026-11-30), while its
 #     exactly-once check held. stream-shutdown's other SIGTERM test runs.
@@ -43,7 +46,8 @@ for f in dist/test/pipeline-*.test.js dist/test/decode-*.test.js dist/test/nativ
   case "$f" in
     *pipeline-nms-classes* | *pipeline-parallel-backend-stress*) continue ;;
     *stream-dropping* | *stream-slowdown* | *stream-slow-reader*) continue ;;
-    *stream-scheduler* | *stream-session-manager* | *stream-service* | *stream-frame-validator*) continue ;;
+    *stream-tracking-video*) continue ;;
+    *stream-scheduler* | *stream-session-manager* | *stream-service* | *stream-control* | *stream-frame-validator*) continue ;;
   esac
   files+=("$f")
 done
