@@ -19,7 +19,7 @@ const { values } = parseArgs({ options: { repeat: { type: 'string', default: '3'
 const repeat = Number(values.repeat);
 
 async function main(): Promise<void> {
-  const service = await loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_OPENCV_THREADS: '1', FRAMEWIRE_DECODE_DEADLINE_MS: '0' });
+  const service = await loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_OPENCV_THREADS: '1', FRAMEWIRE_DECODE_DEADLINE_MS: '0', FRAMEWIRE_MAX_FRAME_BYTES: String(64 * 1024 * 1024) });
   const messi = cv.imdecode(readMedia('messi5.jpg'));
   const medianDecodeMs = async (bytes: Buffer): Promise<number> => {
     const times: number[] = [];
