@@ -11,7 +11,10 @@ export function writeSpecFile(spec: NativeEngineSpec, file: string): void {
   for (const m of spec.models) lines.push(`model ${m.id} ${m.format} ${m.inputWidth} ${m.inputHeight} ${m.config || '-'} ${m.weights}`);
   for (const p of spec.pipelines) {
     lines.push(`pipeline ${p.id}`);
-    for (const n of p.nodes) lines.push(`node ${n.id} ${n.kind} ${n.model} ${n.scoreThreshold} ${n.nmsThreshold} ${n.classFilter.join(',') || '-'}`);
+    for (const n of p.nodes) {
+      const text = n.kind === 'text' ? ` ${n.recognizer} ${n.maxLines} ${n.within}` : '';
+      lines.push(`node ${n.id} ${n.kind} ${n.model} ${n.scoreThreshold} ${n.nmsThreshold} ${n.classFilter.join(',') || '-'}${text}`);
+    }
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
 }

@@ -26,7 +26,12 @@ EngineSpec ReadSpecFile(const std::string& path) {
       std::string format;
       words >> m.id >> format >> m.input_width >> m.input_height >> m.config_path >> m.weights_path;
       if (m.config_path == "-") m.config_path.clear();
-      m.format = format == "yolox" ? ModelFormat::kYoloX : format == "yunet" ? ModelFormat::kYuNet : ModelFormat::kDarknetYolo;
+      if (format == "darknet_yolo") m.format = ModelFormat::kDarknetYolo;
+      else if (format == "yolox") m.format = ModelFormat::kYoloX;
+      else if (format == "yunet") m.format = ModelFormat::kYuNet;
+      else if (format == "db_text") m.format = ModelFormat::kDbText;
+      else if (format == "tesseract") m.format = ModelFormat::kTesseract;
+      else throw std::runtime_error("engine spec file " + path + ": unknown model format " + format);
       spec.models.push_back(m);
     } else if (key == "pipeline") {
       spec.pipelines.emplace_back();
@@ -35,11 +40,12 @@ EngineSpec ReadSpecFile(const std::string& path) {
       NodeSpec n;
       std::string kind, classes;
       words >> n.id >> kind >> n.model_index >> n.score_threshold >> n.nms_threshold >> classes;
-      n.kind = kind == "faces" ? NodeKind::kFaces : NodeKind::kDetector;
+      n.kind = kind == "faces" ? NodeKind::kFaces : kind == "text" ? NodeKind::kText : NodeKind::kDetector;
       if (classes != "-") {
         std::istringstream ids(classes);
         for (std::string id; std::getline(ids, id, ',');) n.class_filter.push_back(std::stoi(id));
       }
+      if (n.kind == NodeKind::kText) words >> n.recognizer_index >> n.max_lines >> n.within_node;
       if (spec.pipelines.empty()) throw std::runtime_error("engine spec file " + path + ": node before any pipeline");
       spec.pipelines.back().nodes.push_back(n);
     }
