@@ -14,5 +14,5 @@ echo "building $out (clang++, -fsanitize=fuzzer,address,undefined)" >&2
 # shellcheck disable=SC2046
 clang++ -std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   $(pkg-config --cflags opencv4) test/fuzz/frame_fuzzer.cc native/core/*.cc \
-  -lopencv_core -lopencv_imgproc -lopencv_dnn -lopencv_objdetect -ljpeg -pthread -o "$out.tmp"
+  -lopencv_core -lopencv_imgproc -lopencv_dnn -lopencv_objdetect -ljpeg -ltesseract -lgomp -pthread -o "$out.tmp"
 mv "$out.tmp" "$out"

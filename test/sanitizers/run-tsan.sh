@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 out=build-tsan
 mkdir -p "$out"
 opencv_cflags=$(pkg-config --cflags opencv4)
-libs=(-lopencv_core -lopencv_imgproc -lopencv_dnn -lopencv_objdetect -ljpeg)
+libs=(-lopencv_core -lopencv_imgproc -lopencv_dnn -lopencv_objdetect -ljpeg -ltesseract -lgomp)
 build() {  # build OUTPUT SOURCES...: only when native/core, test/native or this script is newer than the binary
   local binary=$1; shift
   if [[ -f $binary && -z $(find native/core test/native "$0" -newer "$binary" -print -quit) ]]; then return; fi
