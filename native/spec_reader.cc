@@ -44,6 +44,7 @@ EngineSpec ReadEngineSpec(const Napi::Object& js) {
   spec.slots = static_cast<int>(Number(js, "slots"));
   spec.threads = static_cast<int>(Number(js, "threads"));
   spec.max_pixels = static_cast<int64_t>(Number(js, "maxPixels"));
+  spec.decode_deadline_ms = static_cast<int>(Number(js, "decodeDeadlineMs"));
   spec.scaled_decode = Field(js, "scaledDecode").ToBoolean().Value();
   spec.core_sharing = Field(js, "coreSharing").ToBoolean().Value();
 

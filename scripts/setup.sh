@@ -18,6 +18,9 @@ apt_packages=(libopencv-dev opencv-data libjpeg-dev pkg-config g++ make python3 
 # Test mode also needs: Debian's chromium for the demo's browser test (puppeteer-core drives it; no browser is
 # downloaded), Python with websockets and OpenCV for examples/python, and curl for the README's example.
 if [ "$mode" = test ]; then apt_packages+=(chromium python3-websockets python3-opencv curl); fi
+# Test mode: the reliability harnesses (docs/reliability.md): clang + libFuzzer + its sanitizer runtimes for
+# fuzz:native, valgrind for test:leak (test:asan and test:tsan use g++'s own libasan/libtsan).
+if [ "$mode" = test ]; then apt_packages+=(clang libfuzzer-14-dev libclang-rt-14-dev valgrind); fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

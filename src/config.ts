@@ -47,6 +47,11 @@ export interface Config {
   readonly maxFrameBytes: number;
   /** Largest accepted frame, pixels (width x height from the JPEG header). */
   readonly maxFramePixels: number;
+  /**
+   * Wall-clock budget of one frame's JPEG decode, ms; a frame still decoding after it is invalid_frame
+   * ("decode deadline"). 0 = none. docs/reliability.md, "Per-frame cost".
+   */
+  readonly decodeDeadlineMs: number;
   /** Allow libjpeg's 1/8, 1/4 and 1/2 scaled decode when every model input of a pipeline fits. */
   readonly scaledDecode: boolean;
   /**
@@ -229,6 +234,7 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
     maxQueueWaitMs: integer(env, 'FRAMEWIRE_MAX_QUEUE_WAIT_MS', 10_000, 1, 600_000),
     maxFrameBytes: integer(env, 'FRAMEWIRE_MAX_FRAME_BYTES', 5 * 1024 * 1024, 1024, 256 * 1024 * 1024),
     maxFramePixels: integer(env, 'FRAMEWIRE_MAX_FRAME_PIXELS', 40_000_000, 1, 1_000_000_000),
+    decodeDeadlineMs: integer(env, 'FRAMEWIRE_DECODE_DEADLINE_MS', 1000, 0, 600_000),
     scaledDecode: boolean(env, 'FRAMEWIRE_SCALED_DECODE', true),
     instanceId: instanceId(env),
     demo: boolean(env, 'FRAMEWIRE_DEMO', true),

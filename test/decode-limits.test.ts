@@ -8,6 +8,7 @@ import test from 'ava';
 import { FramewireError } from '../src/errors';
 import type { VideoFilePipelineService } from '../src/services/pipeline';
 import cv from './helpers/opencv';
+import { jpegScans as scans, withExifOrientation, withRepeatedLastScan } from './helpers/jpeg-bytes';
 import { readMedia } from './helpers/media';
 import { loadedService } from './helpers/service';
 
@@ -18,19 +19,6 @@ test.before(async () => {
 
 const messi = cv.imdecode(readMedia('messi5.jpg'));
 const progressive = cv.imencode('.jpg', messi, [cv.IMWRITE_JPEG_QUALITY, 90, cv.IMWRITE_JPEG_PROGRESSIVE, 1]);
-
-/** The frame with its last scan (SOS header and entropy-coded data) repeated `times` more before EOI. */
-function withRepeatedLastScan(jpeg: Buffer, times: number): Buffer {
-  const lastScan = jpeg.lastIndexOf(Buffer.from([0xff, 0xda])); // FF DA cannot occur inside entropy-coded data (FF is stuffed)
-  const scan = jpeg.subarray(lastScan, jpeg.length - 2);
-  return Buffer.concat([jpeg.subarray(0, jpeg.length - 2), ...Array.from({ length: times }, () => scan), Buffer.from([0xff, 0xd9])]);
-}
-
-function scans(jpeg: Buffer): number {
-  let n = 0;
-  for (let i = jpeg.indexOf(Buffer.from([0xff, 0xda])); i >= 0; i = jpeg.indexOf(Buffer.from([0xff, 0xda]), i + 2)) n++;
-  return n;
-}
 
 test('a progressive frame decodes; with its last scan repeated past 100 scans it is invalid_frame "too many scans"', async (t) => {
   const ok = await service.runOnFrame('detect', progressive);
@@ -46,15 +34,6 @@ test('a progressive frame decodes; with its last scan repeated past 100 scans it
   t.true((await service.runOnFrame('detect', readMedia('messi5.jpg'))).detections!.length > 0, 'the slot keeps serving');
 });
 
-/** The frame with an EXIF APP1 segment right after SOI that says Orientation = `orientation`. */
-function withExifOrientation(jpeg: Buffer, orientation: number): Buffer {
-  // TIFF header (little endian), one IFD entry: tag 0x0112 Orientation, type SHORT, count 1, value.
-  const tiff = Buffer.from([0x49, 0x49, 0x2a, 0x00, 0x08, 0x00, 0x00, 0x00, 0x01, 0x00, 0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00, orientation, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]);
-  const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
-  const app1 = Buffer.concat([Buffer.from([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff]), body]);
-  return Buffer.concat([jpeg.subarray(0, 2), app1, jpeg.subarray(2)]);
-}
-
 test('EXIF orientation is not applied: all 8 orientations give the stored size and the same boxes', async (t) => {
   const plain = await service.runOnFrame('detect', readMedia('messi5.jpg'));
   for (let orientation = 1; orientation <= 8; orientation++) {
@@ -62,4 +41,25 @@ test('EXIF orientation is not applied: all 8 orientations give the stored size a
     t.deepEqual(result.image, { width: 548, height: 342 }, `orientation ${orientation}`);
     t.deepEqual(result.detections, plain.detections, `orientation ${orientation}`);
   }
+});
+
+/**
+ * The decode deadline (FRAMEWIRE_DECODE_DEADLINE_MS, checked in libjpeg's progress monitor): a flat 4000x4000
+ * grey progressive frame (66 KB) with its last scan, an AC refinement scan, repeated to exactly 100 scans
+ * passes the byte, pixel and scan limits, yet each refinement scan is a pass over every coefficient block:
+ * 16 M pixels x 100 scans, about a second of a core here (docs/reliability.md, "Per-frame cost"). With a 50 ms
+ * budget it is refused as invalid_frame "decode deadline", about 20x under its cost, and the slot goes on
+ * serving: a small frame decodes within the same budget (it costs well under a millisecond).
+ */
+test('a frame whose decode outlasts the deadline is invalid_frame "decode deadline"; the slot keeps serving', async (t) => {
+  const tight = await loadedService({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_DECODE_DEADLINE_MS: '50' });
+  const flat = new cv.Mat(4000, 4000, cv.CV_8UC1, 128);
+  const large = cv.imencode('.jpg', flat, [cv.IMWRITE_JPEG_QUALITY, 90, cv.IMWRITE_JPEG_PROGRESSIVE, 1]);
+  const bomb = withRepeatedLastScan(large, 100 - scans(large));
+  t.is(scans(bomb), 100, 'within the scan limit');
+  const error = await t.throwsAsync(tight.runOnFrame('detect', bomb), { instanceOf: FramewireError });
+  t.is(error?.code, 'invalid_frame');
+  t.regex(error!.detail, /decode deadline of 50 ms exceeded/);
+  const small = cv.imencode('.jpg', messi.resize(120, 192), [cv.IMWRITE_JPEG_QUALITY, 90]);
+  t.deepEqual((await tight.runOnFrame('detect', small)).image, { width: 192, height: 120 });
 });

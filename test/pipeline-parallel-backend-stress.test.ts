@@ -5,18 +5,13 @@
  * region hangs (the binary's watchdog aborts), and helpers were really lent.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import test from 'ava';
 
-import { PROJECT_ROOT } from '../src/config';
+import { compileNativeProgram } from './helpers/native-program';
 
 test('60,000 regions from 3 slot threads: every stripe exactly once, no hang, helpers lent', (t) => {
-  const binary = path.join(mkdtempSync(path.join(os.tmpdir(), 'framewire-stress-')), 'parallel_backend_stress');
-  const cflags = execFileSync('pkg-config', ['--cflags', 'opencv4'], { encoding: 'utf8' }).trim().split(/\s+/);
-  execFileSync('g++', ['-std=c++17', '-O2', '-pthread', path.join(PROJECT_ROOT, 'test/native/parallel_backend_stress.cc'), path.join(PROJECT_ROOT, 'native/core/parallel_backend.cc'), ...cflags, '-lopencv_core', '-o', binary]);
+  const binary = compileNativeProgram('parallel_backend_stress', ['test/native/parallel_backend_stress.cc', 'native/core/parallel_backend.cc'], ['-O2', '-pthread']);
   const out = execFileSync(binary, ['3', '20000', '120'], { encoding: 'utf8' });
   const report = JSON.parse(out.trim()) as { regions: number; miscounts: number; backend_regions: number; helped_regions: number };
   t.is(report.regions, 60_000);

@@ -18,64 +18,16 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "../../native/core/engine.h"
 #include "../../native/core/errors.h"
+#include "../../native/core/spec_file.h"
 #include "bench_util.h"
 
 using framewire::Engine;
 using framewire::EngineSpec;
-
-namespace {
-
-// Line format: "slots N", "threads N", "max_pixels N", "scaled_decode 0|1", "core_sharing 0|1",
-// "model ID FORMAT W H CONFIG|- WEIGHTS", "pipeline ID",
-// "node ID KIND MODEL_INDEX SCORE NMS CLASS,IDS|-".
-EngineSpec ReadSpec(const std::string& path) {
-  EngineSpec spec;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string key;
-    words >> key;
-    if (key == "slots") words >> spec.slots;
-    else if (key == "threads") words >> spec.threads;
-    else if (key == "max_pixels") words >> spec.max_pixels;
-    else if (key == "scaled_decode") words >> spec.scaled_decode;
-    else if (key == "core_sharing") words >> spec.core_sharing;
-    else if (key == "model") {
-      framewire::ModelSpec m;
-      std::string format;
-      words >> m.id >> format >> m.input_width >> m.input_height >> m.config_path >> m.weights_path;
-      if (m.config_path == "-") m.config_path.clear();
-      m.format = format == "yolox" ? framewire::ModelFormat::kYoloX
-                 : format == "yunet" ? framewire::ModelFormat::kYuNet
-                                     : framewire::ModelFormat::kDarknetYolo;
-      spec.models.push_back(m);
-    } else if (key == "pipeline") {
-      spec.pipelines.emplace_back();
-      words >> spec.pipelines.back().id;
-    } else if (key == "node") {
-      framewire::NodeSpec n;
-      std::string kind, classes;
-      words >> n.id >> kind >> n.model_index >> n.score_threshold >> n.nms_threshold >> classes;
-      n.kind = kind == "faces" ? framewire::NodeKind::kFaces : framewire::NodeKind::kDetector;
-      if (classes != "-") {
-        std::istringstream ids(classes);
-        for (std::string id; std::getline(ids, id, ',');) n.class_filter.push_back(std::stoi(id));
-      }
-      spec.pipelines.back().nodes.push_back(n);
-    }
-  }
-  return spec;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 5 || argc > 7) {
@@ -86,7 +38,7 @@ int main(int argc, char** argv) {
   // (Engine::Run), which loaded and warmed the models. "direct": each thread
   // runs its own slot's models itself (Engine::RunOnSlot).
   const bool direct = argc >= 6 && std::string(argv[5]) == "direct";
-  const EngineSpec spec = ReadSpec(argv[1]);
+  const EngineSpec spec = framewire::ReadSpecFile(argv[1]);
   const std::string pipeline_id = argv[2];
   const size_t total = std::stoul(argv[4]);
   const std::vector<std::vector<uint8_t>> frames = bench::ReadFrames(argv[3]);

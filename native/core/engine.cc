@@ -4,6 +4,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
+#include <opencv2/dnn/layer.hpp>
 
 #include "errors.h"
 #include "frame_decoder.h"
@@ -87,6 +88,7 @@ Engine::Engine(EngineSpec spec) : spec_(std::move(spec)) {
   Require(spec_.slots >= 1 && spec_.slots <= 64, "slots must be 1..64");
   Require(spec_.threads >= 1 && spec_.threads <= 256, "threads must be 1..256");
   Require(spec_.max_pixels >= 1, "max_pixels must be positive");
+  Require(spec_.decode_deadline_ms >= 0, "decode_deadline_ms must not be negative");
   for (const ModelSpec& m : spec_.models) {
     Require(m.input_width >= 16 && m.input_height >= 16, "model " + m.id + ": input size must be at least 16x16");
     Require(!m.weights_path.empty(), "model " + m.id + ": weights path is empty");
@@ -133,6 +135,7 @@ void Engine::LoadSlot(size_t slot_index) {
   SlotModels& slot = slots_[slot_index];
   JpegDecoderLimits decode_limits;
   decode_limits.max_pixels = spec_.max_pixels;
+  decode_limits.deadline_ms = spec_.decode_deadline_ms;
   slot.decoder = std::make_unique<JpegDecoder>(decode_limits);
   slot.objects.resize(spec_.models.size());
   slot.faces.resize(spec_.models.size());
@@ -168,6 +171,14 @@ void Engine::Load() {
   // Every OpenCV failure reaches the caller as a coded error (and the server's
   // pino log); OpenCV's own stderr logger would only repeat it, unstructured.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  // OpenCV 4.6 creates the dnn layer registry's mutex lazily, with unsynchronised double-checked locking
+  // (getLayerFactoryMutex in dnn.cpp), on the first layer created. Slot threads loading their models at once
+  // raced on that pointer (ThreadSanitizer, `npm run test:tsan`). Creating one layer here, before any slot
+  // thread starts, creates the mutex with a happens-before edge to every slot.
+  {
+    cv::dnn::LayerParams params;
+    cv::dnn::LayerFactory::createLayerInstance("Identity", params);
+  }
   slots_.resize(spec_.slots);
   slot_wake_ = std::vector<std::condition_variable>(spec_.slots);
   std::vector<std::future<void>> loaded;
@@ -249,28 +260,16 @@ void Engine::Submit(FrameJob* job, FrameSink* sink) {
   if (wake != kNoSlot) slot_wake_[wake].notify_one();
 }
 
-namespace {
+void WaitingSink::FrameDone(FrameJob*) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  done_ = true;
+  cv_.notify_one();
+}
 
-// Waits for one job: the blocking path for C++ callers.
-class WaitingSink final : public FrameSink {
- public:
-  void FrameDone(FrameJob*) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    done_ = true;
-    cv_.notify_one();
-  }
-  void Wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [&] { return done_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-};
-
-}  // namespace
+void WaitingSink::Wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [&] { return done_; });
+}
 
 FrameResult Engine::Run(size_t pipeline_index, const uint8_t* data, size_t size) {
   FrameJob job;

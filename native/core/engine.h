@@ -50,6 +50,19 @@ class FrameSink {
   ~FrameSink() = default;
 };
 
+// Waits for one job: the blocking path for C++ callers (Engine::Run, the
+// fuzzer). One job per sink.
+class WaitingSink final : public FrameSink {
+ public:
+  void FrameDone(FrameJob* job) override;
+  void Wait();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+};
+
 class Engine {
  public:
   // Validates the spec (indices, sizes, counts); throws EngineError(kInternal).

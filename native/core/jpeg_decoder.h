@@ -42,6 +42,21 @@ struct JpegDecoderLimits {
   // is allocated (progressive frames allocate a whole-image coefficient buffer
   // in jpeg_start_decompress). 0 = no limit beyond libjpeg's 65500 x 65500.
   int64_t max_pixels = 0;
+  // Wall-clock budget for one frame's decode, checked in libjpeg's progress
+  // monitor (once per row of 8-16 pixel rows per scan, and per output row
+  // group): a frame still decoding after this is refused ("decode deadline").
+  // The scan limit bounds the work to about pixels x 100 scans; this bounds
+  // the time, whatever the machine's speed or load. 0 = no deadline.
+  // docs/reliability.md, "Per-frame cost".
+  int deadline_ms = 0;
+  // The output buffer is kept from frame to frame (no allocation per frame)
+  // only up to this size: a frame that needs more gets a buffer of its own
+  // size, released at the next smaller frame. Without this cap one frame
+  // whose header declares a large size (40 M pixels = 120 MB of BGR, even if
+  // its data then fails to decode) pinned that much per slot for the life of
+  // the process (issue 9, defect 7; docs/reliability.md). 1920x1088 BGR is
+  // 6.3 MB.
+  size_t keep_buffer_bytes = 8u << 20;
   // libjpeg grey-fills a frame whose data ends early and only warns; refuse
   // such frames instead ("truncated"), stopping as soon as the data runs out.
   bool reject_truncated = true;
@@ -61,7 +76,8 @@ class JpegDecoder {
   //
   // The result shares the decoder's buffer: the next Decode overwrites it in
   // place unless the caller still holds a cv::Mat of the previous result (the
-  // buffer's reference count says so), in which case a fresh buffer is made.
+  // buffer's reference count says so), in which case a fresh buffer is made,
+  // or the buffer is over limits().keep_buffer_bytes and larger than needed.
   // Throws EngineError(kInvalidFrame) for anything libjpeg refuses, too many
   // scans or pixels; std::invalid_argument for a scale_num outside 1..8.
   // Corrupt-data warnings do not throw (cv::imdecode accepts those frames
@@ -81,6 +97,8 @@ class JpegDecoder {
   int last_source_height() const { return source_height_; }
 
   const JpegDecoderLimits& limits() const { return limits_; }
+  // Bytes of output buffer held between frames (0 when none).
+  size_t buffer_bytes() const { return buffer_.empty() ? 0 : buffer_.total(); }
 
  private:
   uint8_t* OutputBuffer(size_t bytes);

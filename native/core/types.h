@@ -54,6 +54,7 @@ struct EngineSpec {
   int slots = 1;               // concurrent frames; one cv::dnn::Net per model per slot
   int threads = 1;             // cv::setNumThreads, process-wide
   int64_t max_pixels = 40000000;
+  int decode_deadline_ms = 1000;  // JpegDecoderLimits::deadline_ms; 0 = none
   bool scaled_decode = true;   // allow libjpeg 1/2 and 1/4 decode when every model input fits
   bool core_sharing = true;    // Framewire's parallel_for_ backend (parallel_backend.h), else OpenCV's own
 };

@@ -40,6 +40,8 @@ export interface NativeEngineSpec {
   slots: number;
   threads: number;
   maxPixels: number;
+  /** Wall-clock budget of one frame's JPEG decode, ms; 0 = none (native/core/jpeg_decoder.h). */
+  decodeDeadlineMs: number;
   scaledDecode: boolean;
   /** Framewire's core-sharing parallel_for_ backend (native/core/parallel_backend.h); false keeps OpenCV's own. Process-wide: the first engine decides. */
   coreSharing: boolean;
@@ -100,7 +102,18 @@ interface Addon {
   ompThreadLimit(): number;
 }
 
-function findAddon(): string {
+/**
+ * FRAMEWIRE_ADDON_PATH (optional): the .node file to load instead of build/Release/framewire.node, e.g. the
+ * sanitizer build `npm run test:asan` makes (build-asan/build/Release/framewire.node). docs/configuration.md.
+ */
+export const ADDON_PATH_ENV = 'FRAMEWIRE_ADDON_PATH';
+
+function findAddon(env: NodeJS.ProcessEnv = process.env): string {
+  const override: string | undefined = env[ADDON_PATH_ENV];
+  if (override !== undefined && override !== '') {
+    if (!existsSync(override)) throw new Error(`${ADDON_PATH_ENV}=${override}: no such file`);
+    return path.resolve(override);
+  }
   // src/native (ts) and dist/src/native (js) both reach the project root by walking up.
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'build', 'Release', 'framewire.node');

@@ -32,6 +32,7 @@ export function buildEngineSpec(registry: PipelineRegistry, config: Config, read
     slots: config.workerSlots,
     threads: config.openCvThreads,
     maxPixels: config.maxFramePixels,
+    decodeDeadlineMs: config.decodeDeadlineMs,
     scaledDecode: config.scaledDecode,
     coreSharing: config.coreSharing,
     models: models.map((m) => ({

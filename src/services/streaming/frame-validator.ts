@@ -23,8 +23,13 @@ const STANDALONE = (marker: number): boolean => marker === 0x01 || (marker >= 0x
 // C4 (DHT), C8 (JPG) and CC (DAC) share the range but are not frame headers.
 const START_OF_FRAME = (marker: number): boolean => marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 
-/** Walks the markers from SOI to the first SOFn; returns its dimensions or why there is none. */
+/**
+ * Walks the markers from SOI to the first SOFn; returns its dimensions or why there is none. The same walk as
+ * native/core/jpeg_header.cc, verdict for verdict: test/fixtures/jpeg-marker-cases.json holds the cases both
+ * must agree on.
+ */
 export function readJpegHeader(bytes: Uint8Array): FrameHeader | string {
+  if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return 'missing JPEG start-of-image marker (FF D8)';
   let pos = 2;
   while (pos < bytes.length) {
     if (bytes[pos] !== 0xff) return `corrupt JPEG: expected a marker at byte ${pos}`;
