@@ -73,7 +73,7 @@ test('bundleAsyncApi copies the shared schemas and their references', (t) => {
 
 test('REST answers match docs/openapi.yaml: pipelines, results of every pipeline, errors', async (t) => {
   t.is(checkRestSchema('PipelineList', await (await fetch(`${server.url}/v1/pipelines`)).json()), undefined);
-  for (const pipeline of ['detect', 'detect_fast', 'faces', 'people_faces']) {
+  for (const pipeline of ['detect', 'detect_fast', 'detect_accurate', 'faces', 'people_faces', 'text', 'objects_text']) {
     const res = await fetch(`${server.url}/v1/pipelines/${pipeline}/infer`, { method: 'POST', body: readMedia('messi5.jpg'), headers: { 'Content-Type': 'image/jpeg' } });
     t.is(checkRestSchema('FrameResult', await res.json()), undefined, pipeline);
   }
