@@ -29,7 +29,7 @@ import type { FrameScheduler, Lane, LaneFrame } from './backpressure';
 import { parseControlMessage, type ControlMessage } from './control-message';
 import { validateFrame, type FrameLimits } from './frame-validator';
 import { StreamSession, type Clock, type DropCause, type PendingFrame, type SessionPolicy, type SlowDownWarning } from './session-manager';
-import { parseSessionOptions } from './session-options';
+import { DEFAULT_SESSION_OPTIONS, parseSessionOptions } from './session-options';
 
 /** Everything the service tells a session's transport, in order. */
 export type StreamAnswer =
@@ -154,22 +154,24 @@ export class StreamService {
   open(request: SessionRequest, output: SessionOutput, remote: string): StreamSession | FramewireError {
     const { pipelines, maxSessions } = this.deps;
     const { pipelineId } = request;
+    const valid = pipelines.isValidPipeline(pipelineId);
     // min_score / classes are checked against the pipeline's labels: only once the pipeline is known valid.
-    const options = parseSessionOptions(request.params, (params) => pipelines.parseOverrides(pipelineId, params));
+    const options = valid ? parseSessionOptions(request.params, (params) => pipelines.parseOverrides(pipelineId, params)) : DEFAULT_SESSION_OPTIONS;
     let refusal: FramewireError | undefined;
-    if (!pipelines.isValidPipeline(pipelineId)) {
+    if (!valid) {
       refusal = pipelineId ? unknownPipeline(pipelineId) : new FramewireError('invalid_pipeline', 'the pipeline_id query parameter is required');
     } else if (options instanceof FramewireError) refusal = options;
     else if (!this.acceptingSessions) refusal = new FramewireError('server_busy', 'the server is shutting down');
     else if (!pipelines.ready) refusal = new FramewireError('not_ready', 'models are still loading; retry when /readyz answers 200');
     else if (this.live.size >= maxSessions) refusal = new FramewireError('server_busy', `the server holds its maximum of ${maxSessions} sessions`);
-    if (refusal) {
-      this.deps.metrics.stream(pipelineId).rejected(refusal.code);
-      this.deps.log.info({ error: refusal.code, detail: refusal.detail, remote }, 'stream session refused');
-      return refusal;
+    if (refusal || options instanceof FramewireError) {
+      const error = refusal ?? (options as FramewireError); // an options error is always the refusal too
+      this.deps.metrics.stream(pipelineId).rejected(error.code);
+      this.deps.log.info({ error: error.code, detail: error.detail, remote }, 'stream session refused');
+      return error;
     }
     const session = new StreamSession(randomUUID(), pipelineId, this.deps.clock, this.deps.policy);
-    if (!(options instanceof FramewireError) && options.track) session.tracker = new SessionTracker(this.deps.tracking);
+    if (options.track) session.tracker = new SessionTracker(this.deps.tracking);
     const live: Live = {
       session,
       output,
@@ -177,7 +179,7 @@ export class StreamService {
       metrics: this.deps.metrics.stream(pipelineId),
       log: this.deps.log.child({ session_id: session.sessionId, pipeline_id: pipelineId }),
       remote,
-      overrides: options instanceof FramewireError ? undefined : options.overrides,
+      overrides: options.overrides,
     };
     this.live.set(session.sessionId, live);
     live.metrics.sessions.inc();
