@@ -10,7 +10,7 @@ import path from 'node:path';
 import test from 'ava';
 
 import { PROJECT_ROOT } from '../src/config';
-import { boxIou, type Box } from './helpers/mot-metrics';
+import { iou, type Box } from './helpers/boxes';
 import cv, { type Mat } from './helpers/opencv';
 import { tile } from './helpers/tile';
 import { encodeJpeg, mediaPath } from './helpers/media';
@@ -93,7 +93,7 @@ function persistence(answered: Answered[], threshold: number): { pairs: number; 
       let best: Det | undefined;
       let bestIou = threshold;
       for (const b of answered[k].detections) {
-        const v = boxIou(a.box, b.box);
+        const v = iou(a.box, b.box);
         if (!used.has(b) && v > bestIou) [best, bestIou] = [b, v];
       }
       if (!best) continue;

@@ -7,12 +7,9 @@
  */
 import munkres from 'munkres';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+import { iou, type Box } from './boxes';
+
+export type { Box };
 
 export interface Labelled {
   readonly id: number;
@@ -33,14 +30,6 @@ export interface MotSummary {
   readonly idf1: number;
 }
 
-export function boxIou(a: Box, b: Box): number {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
-
 function hungarianMax(scores: number[][]): [number, number][] {
   if (scores.length === 0 || scores[0].length === 0) return [];
   return munkres(scores.map((row) => row.map((s) => -s))) as [number, number][];
@@ -59,14 +48,14 @@ export function motMetrics(frames: readonly MotFrame[], threshold = 0.5): MotSum
     objects += truth.length;
     for (const t of truth) truthFrames.set(t.id, (truthFrames.get(t.id) ?? 0) + 1);
     for (const h of hypotheses) hypFrames.set(h.id, (hypFrames.get(h.id) ?? 0) + 1);
-    for (const t of truth) for (const h of hypotheses) if (boxIou(t.box, h.box) >= threshold) together.set(`${t.id},${h.id}`, (together.get(`${t.id},${h.id}`) ?? 0) + 1);
+    for (const t of truth) for (const h of hypotheses) if (iou(t.box, h.box) >= threshold) together.set(`${t.id},${h.id}`, (together.get(`${t.id},${h.id}`) ?? 0) + 1);
     // CLEAR-MOT: keep last frame's pairs that are still valid, then Hungarian on the rest.
     const usedT = new Set<number>();
     const usedH = new Set<number>();
     const pairs: [Labelled, Labelled][] = [];
     for (const t of truth) {
       const h = hypotheses.find((x) => x.id === lastMatch.get(t.id));
-      if (h && !usedH.has(h.id) && boxIou(t.box, h.box) >= threshold) {
+      if (h && !usedH.has(h.id) && iou(t.box, h.box) >= threshold) {
         pairs.push([t, h]);
         usedT.add(t.id);
         usedH.add(h.id);
@@ -75,7 +64,7 @@ export function motMetrics(frames: readonly MotFrame[], threshold = 0.5): MotSum
     const restT = truth.filter((t) => !usedT.has(t.id));
     const restH = hypotheses.filter((h) => !usedH.has(h.id));
     const scores = restT.map((t) => restH.map((h) => {
-      const v = boxIou(t.box, h.box);
+      const v = iou(t.box, h.box);
       return v >= threshold ? v : -1e3;
     }));
     for (const [r, c] of hungarianMax(scores)) if (scores[r][c] >= threshold) pairs.push([restT[r], restH[c]]);

@@ -3,7 +3,6 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, loggerOptions } from '../../src/logger';
 import { readManifest } from '../../src/models/manifest';
-import type { Box } from '../../src/native/binding';
 import { startServer, type RunningServer } from '../../src/framewire-server';
 import { VideoFilePipelineService } from '../../src/services/pipeline';
 
@@ -29,11 +28,4 @@ export async function runningServer(overrides: Record<string, string> = {}, logs
   return Object.assign(server, { url: `http://127.0.0.1:${server.port}`, wsUrl: `ws://127.0.0.1:${server.port}/ws/video/stream` });
 }
 
-export function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x);
-  const y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width);
-  const y2 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
+export { iou } from './boxes';
