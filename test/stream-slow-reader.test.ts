@@ -31,7 +31,9 @@ function verboseRegistry(): string {
 }
 
 test('a reader that stops reading is closed 1008 client_too_slow; unsent output stays bounded', async (t) => {
-  const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_PIPELINES: verboseRegistry() });
+  // The paused client cannot answer pings either: a heartbeat far beyond the flood's 90 s keeps that from ending
+  // the session (1006) before the unread answers do (1008).
+  const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_PIPELINES: verboseRegistry(), STREAM_HEARTBEAT_MS: '600000' });
   t.teardown(() => server.close());
   // The server side of the session: its state, and the socket its StreamConnection (the SessionOutput) writes to.
   let opened: { session: StreamSession; ws: WebSocket } | undefined;
