@@ -151,6 +151,29 @@ test('unconfirmed tracks carry no track_id; confirmed ids are integers from 1, n
   t.deepEqual(after, [undefined, 2]);
 });
 
+test('a track seen in the last update keeps its box; a lost track coasting onto it does not take it (vtest frame 288)', (t) => {
+  // A stands at x = 300. B walks left at 100 px/s from x = 400, a little lower, and vanishes after t = 0.6 s;
+  // its filter coasts it onto A. At t = 1.0 s the detector gives A's full box and a half-height box inside it (a partial
+  // duplicate, as vtest.avi's detector does at frame 288). Choosing both tracks at once, the cheapest way to
+  // match two tracks pairs A with the half box and B with A's box; A must keep its own box and B stay lost.
+  type Det = { label: string; score: number; box: Box; track_id?: number };
+  const tracker = new SessionTracker(POLICY);
+  const a = (): Det => ({ label: 'person', score: 0.9, box: { x: 300, y: 170, width: 30, height: 80 } });
+  let idA: number | undefined;
+  let idB: number | undefined;
+  for (let k = 0; k < 7; k++) {
+    const r = { detections: [a(), { label: 'person', score: 0.9, box: { x: 400 - 10 * k, y: 200, width: 30, height: 80 } }] };
+    tracker.annotate(r, k * 100);
+    [idA, idB] = r.detections.map((d: Det) => d.track_id);
+  }
+  for (let k = 7; k < 10; k++) tracker.annotate({ detections: [a()] }, k * 100);
+  t.true(idA !== undefined && idB !== undefined && idA !== idB);
+  const last = { detections: [a(), { label: 'person', score: 0.6, box: { x: 302, y: 170, width: 26, height: 40 } }] as Det[] };
+  tracker.annotate(last, 1000);
+  t.is(last.detections[0].track_id, idA, "A's full box keeps A's id");
+  t.not(last.detections[1].track_id, idB, 'the coasting track did not take the half box either');
+});
+
 test('a low-score detection never starts a track', (t) => {
   const tracker = new SessionTracker(POLICY);
   const ids: (number | undefined)[] = [];

@@ -4,7 +4,8 @@
  * Per update (one frame's detections at time t):
  *  1. every track's Kalman filter predicts its box at t (the real time since its last update, so dropped
  *     frames only widen the step);
- *  2. high-score detections are matched to confirmed tracks, tracked or lost (IoU >= 0.2);
+ *  2. high-score detections are matched to the tracked tracks (IoU >= 0.2), then the ones left to the lost
+ *     tracks (IoU >= 0.2): a track seen in the last update chooses before one that has been coasting;
  *  3. low-score detections are matched to the confirmed, still-tracked tracks left over (IoU >= 0.5):
  *     ByteTrack's idea, an occluded person's weak detection keeps its track alive;
  *  4. tentative tracks (seen once or a few times, so with no velocity worth the name) take the remaining
@@ -149,12 +150,15 @@ export class ByteTracker {
       return { tracks: a.unmatchedRows.map((r) => pool[r]), dets: a.unmatchedColumns.map((c) => dets[c]) };
     };
 
-    // 2. high-score detections against every confirmed track, tracked or lost.
+    // 2. high-score detections against the tracked tracks first, then what is left against the lost ones:
+    //    a lost track coasting on its last velocity must not take a detection that a track seen in the last
+    //    update explains (DeepSORT's matching cascade: recently seen tracks choose first).
     const confirmed = this.tracks.filter((tr) => tr.state !== 'tentative');
-    const first = match(confirmed, high, overlap, 1 - GATE_HIGH);
+    const firstTracked = match(confirmed.filter((tr) => tr.state === 'tracked'), high, overlap, 1 - GATE_HIGH);
+    const first = match(confirmed.filter((tr) => tr.state === 'lost'), firstTracked.dets, overlap, 1 - GATE_HIGH);
     // 3. low-score detections against the leftover tracks that were still tracked.
-    const second = match(first.tracks.filter((tr) => tr.state === 'tracked'), low, overlap, 1 - GATE_LOW);
-    const missed = new Set([...first.tracks.filter((tr) => tr.state === 'lost'), ...second.tracks]);
+    const second = match(firstTracked.tracks, low, overlap, 1 - GATE_LOW);
+    const missed = new Set([...first.tracks, ...second.tracks]);
     for (const tr of confirmed) tr.state = missed.has(tr) ? 'lost' : 'tracked';
     // 4. tentative tracks take what is left, high-score detections first; a tentative track that misses is dropped.
     const tentative = this.tracks.filter((tr) => tr.state === 'tentative');
