@@ -28,20 +28,37 @@ test('a flood: every frame answered exactly once, results + dropped + failures =
   client.close();
 });
 
-test('two floods share the engine: both sessions get results', async (t) => {
+test('three floods share one slot: served in turn, none starves', async (t) => {
+  // One slot, three sessions that each keep a frame waiting at all times: each starts with two frames in flight
+  // and sends its next frame whenever one of its own results arrives, 20 frames in all. Whenever the slot frees,
+  // the two other sessions have a frame waiting (the one just answered is not ready again until its answer is
+  // out), so which is served next is the scheduler's choice alone, however fast or slow the machine is. A
+  // scheduler that preferred the older sessions would starve the third until the others stopped sending;
+  // round-robin serves them in turn. So the first 30 results, all given while every session still sends, are
+  // counted per session.
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1' });
   t.teardown(() => server.close());
-  const [a, b] = await Promise.all([1, 2].map(() => StreamClient.connect(`${server.wsUrl}?pipeline_id=detect_fast`)));
-  const frames = vtestFrames(40);
-  for (let round = 0; round < 4; round++) {
-    for (const frame of frames.slice(round * 10, round * 10 + 10)) {
-      a.send(frame);
-      b.send(frame);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await Promise.all([a, b].map((c) => c.waitForCount((m) => typeof m.frame_index === 'number', 40)));
-  for (const c of [a, b]) t.true(c.messages.filter(isResult).length >= 3, 'round-robin: neither session starves');
-  a.close();
-  b.close();
+  const clients = await Promise.all([1, 2, 3].map(() => StreamClient.session(`${server.wsUrl}?pipeline_id=detect_fast`)));
+  const frames = vtestFrames(20);
+  const order: number[] = [];
+  const sent = await Promise.all(clients.map((c, i) => new Promise<number>((resolve) => {
+    let next = 0;
+    const send = (): void => {
+      if (next < frames.length) c.send(frames[next++]);
+    };
+    c.ws.on('message', (data, isBinary) => {
+      if (isBinary || !('result' in JSON.parse(data.toString()))) return;
+      order.push(i);
+      send();
+    });
+    send();
+    send();
+    void c.waitForCount((m) => typeof m.frame_index === 'number', frames.length, 60_000).then(() => resolve(next));
+  })));
+  t.deepEqual(sent, [frames.length, frames.length, frames.length]);
+  const first = order.slice(0, 30);
+  const share = clients.map((_c, i) => first.filter((s) => s === i).length);
+  t.log(`of the first 30 results, per session: ${share.join(', ')}; results in all: ${clients.map((c) => c.messages.filter(isResult).length).join(', ')}`);
+  for (const n of share) t.true(n >= 8, `round-robin: no session starves (${share.join(', ')})`);
+  for (const c of clients) c.close();
 });
