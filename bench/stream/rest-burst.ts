@@ -15,6 +15,7 @@
  * With several --variant values the servers alternate round by round (paired: this VM drifts within
  * minutes), e.g. --variant root:/tmp/fw-old --variant env: to compare an older checkout with this one.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -86,6 +87,8 @@ interface RoundFigures {
   /** The server's RSS before the burst and its peak during it (sampled every 50 ms), MB. */
   rssBefore: number;
   rssPeak: number;
+  /** CPU time of the server's JS thread from the burst's start until its last answer, ms (schedstat: ns resolution). */
+  jsCpuMs: number;
   /** The server's own view: the longest queue wait (receive to start) of a stream frame in the burst phase, as the histogram bucket bound it falls under, ms. */
   serverWaitBoundMs: number;
 }
@@ -108,7 +111,7 @@ function waitBound(before: Map<number, number>, after: Map<number, number>): num
 
 /** One round on a running server: quiet phase, then one burst, with the paced stream throughout. */
 async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigures> {
-  const figures: RoundFigures = { quiet: [], burst: [], quietWait: [], burstWait: [], burstStale: 0, quietStale: 0, restOk: 0, restBusy: 0, restOther: 0, restEngineMs: [], streamEngineMs: [], burstMs: 0, serverWaitBoundMs: NaN, rssBefore: server.rssMb(), rssPeak: 0 };
+  const figures: RoundFigures = { quiet: [], burst: [], quietWait: [], burstWait: [], burstStale: 0, quietStale: 0, restOk: 0, restBusy: 0, restOther: 0, restEngineMs: [], streamEngineMs: [], burstMs: 0, serverWaitBoundMs: NaN, rssBefore: server.rssMb(), rssPeak: 0, jsCpuMs: 0 };
   const ws = new WebSocket(`${server.wsUrl}?pipeline_id=${PIPELINE}`, { perMessageDeflate: false });
   const sentAt: number[] = [];
   const phaseOf: ('quiet' | 'burst' | 'none')[] = [];
@@ -155,6 +158,7 @@ async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigu
   const bucketsBefore = await queueWaitBuckets(base);
   phase = 'burst';
   const burstStart = performance.now();
+  const cpuBefore = jsThreadCpuMs(server.child.pid!);
   figures.rssBefore = server.rssMb();
   const rssSampler = setInterval(() => (figures.rssPeak = Math.max(figures.rssPeak, server.child.exitCode === null ? server.rssMb() : 0)), 50);
   const bodies = BODY_BYTES === undefined ? frames : [Buffer.alloc(BODY_BYTES, 0x5a)];
@@ -171,6 +175,7 @@ async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigu
   figures.restOther = report.other + report.failed;
   figures.restEngineMs.push(...report.engineMs);
   figures.burstMs = performance.now() - burstStart;
+  figures.jsCpuMs = jsThreadCpuMs(server.child.pid!) - cpuBefore;
   clearInterval(rssSampler);
   await sleep(1000); // frames sent just before the burst ended are answered; they still count as burst frames
   phase = 'none';
@@ -200,14 +205,14 @@ async function main(): Promise<void> {
         const figures = await round(servers.get(variant.name)!, frames);
         results.get(variant.name)!.push(figures);
         const { latencyStall, waitStall, work } = stalls(figures);
-        console.log(`  round ${r + 1} ${variant.name}: quiet p50 ${f1(percentile(sorted(figures.quiet), 0.5))} ms, burst max ${f1(Math.max(...figures.burst))} ms; stall ${f1(latencyStall)} ms, of which waiting ${f1(waitStall)} ms, vs one frame's work ${f1(work)} ms (${f1(waitStall / work)}x); the server's queue wait for burst-phase frames <= ${f1(figures.serverWaitBoundMs)} ms; stale ${figures.burstStale}; REST 200 x${figures.restOk}, 503 x${figures.restBusy}, other x${figures.restOther}; burst ${f1(figures.burstMs)} ms; RSS ${f1(figures.rssBefore)} -> peak ${f1(figures.rssPeak)} MB`);
+        console.log(`  round ${r + 1} ${variant.name}: quiet p50 ${f1(percentile(sorted(figures.quiet), 0.5))} ms, burst max ${f1(Math.max(...figures.burst))} ms; stall ${f1(latencyStall)} ms, of which waiting ${f1(waitStall)} ms, vs one frame's work ${f1(work)} ms (${f1(waitStall / work)}x); the server's queue wait for burst-phase frames <= ${f1(figures.serverWaitBoundMs)} ms; stale ${figures.burstStale}; REST 200 x${figures.restOk}, 503 x${figures.restBusy}, other x${figures.restOther}; burst ${f1(figures.burstMs)} ms; server JS thread ${f1(figures.jsCpuMs)} ms CPU in it (${f1((1000 * figures.jsCpuMs) / BURST_SIZE)} us a request); RSS ${f1(figures.rssBefore)} -> peak ${f1(figures.rssPeak)} MB`);
       }
     }
   } finally {
     for (const server of servers.values()) await server.stop();
   }
-  console.log('\n| variant | rounds | stream latency quiet p50 / p99 ms | in bursts p50 / p99 / max ms | stall: max latency - quiet p50, ms | of which waiting for a slot, ms | one frame\'s work, ms | waiting stall / work | stale in bursts | REST 200 / 503 / other |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| variant | rounds | stream latency quiet p50 / p99 ms | in bursts p50 / p99 / max ms | stall: max latency - quiet p50, ms | of which waiting for a slot, ms | one frame\'s work, ms | waiting stall / work | stale in bursts | REST 200 / 503 / other | server JS-thread CPU per burst, ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const variant of variants) {
     const rounds = results.get(variant.name)!;
     const quiet = sorted(rounds.flatMap((f) => f.quiet));
@@ -218,10 +223,18 @@ async function main(): Promise<void> {
       return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
     };
     const sum = (pick: (f: RoundFigures) => number): number => rounds.reduce((n, f) => n + pick(f), 0);
-    console.log(`| ${variant.name} | ${rounds.length} | ${f1(percentile(quiet, 0.5))} / ${f1(percentile(quiet, 0.99))} | ${f1(percentile(burst, 0.5))} / ${f1(percentile(burst, 0.99))} / ${f1(burst[burst.length - 1])} | ${med((x) => x.latencyStall)} | ${med((x) => x.waitStall)} | ${med((x) => x.work)} | ${med((x) => x.waitStall / x.work)} | ${sum((f) => f.burstStale)} | ${sum((f) => f.restOk)} / ${sum((f) => f.restBusy)} / ${sum((f) => f.restOther)} |`);
+    console.log(`| ${variant.name} | ${rounds.length} | ${f1(percentile(quiet, 0.5))} / ${f1(percentile(quiet, 0.99))} | ${f1(percentile(burst, 0.5))} / ${f1(percentile(burst, 0.99))} / ${f1(burst[burst.length - 1])} | ${med((x) => x.latencyStall)} | ${med((x) => x.waitStall)} | ${med((x) => x.work)} | ${med((x) => x.waitStall / x.work)} | ${sum((f) => f.burstStale)} | ${sum((f) => f.restOk)} / ${sum((f) => f.restBusy)} / ${sum((f) => f.restOther)} | ${(() => {
+      const v = sorted(rounds.map((f) => f.jsCpuMs));
+      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
+    })()} |`);
     const ratio = sorted(per.map((x) => x.waitStall / x.work));
     console.log(`  ${variant.name}: ${percentile(ratio, 0.5) <= 1 ? 'MET' : 'NOT MET'} (median over rounds of a burst's longest wait beyond the quiet wait, at most one frame's work)`);
   }
+}
+
+/** CPU time the process's main (JS) thread has used, ms: /proc/PID/task/PID/schedstat's first field, in ns. */
+function jsThreadCpuMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
 }
 
 /** A round's stall figures: the longest burst latency and wait beyond the quiet medians, and one frame's work. */
