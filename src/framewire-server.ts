@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from './api/app';
 import { exposureWarning } from './api/auth';
 import { HttpDrain } from './api/http-drain';
+import { RequestTurns } from './api/request-turns';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -64,6 +65,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   metrics.watchReadiness(() => service.ready && streams.accepting);
   // HTTP drains on the stream service's 'accepting': one truth for 'shutting down'.
   const drain = new HttpDrain(() => streams.accepting);
+  // Each HTTP request is handled in its own event-loop turn, so a burst cannot hold the streams' frames back.
+  const turns = new RequestTurns(createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain, { corsOrigins: config.corsOrigins, demo: config.demo, authToken: config.authToken }));
   const server = http.createServer(
     {
       // Slow or stalled clients cannot hold connections: a request's headers and its whole body each have a
@@ -74,7 +77,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // The request line (URL included) and headers together; larger gets 431 before any route runs.
       maxHeaderSize: config.httpMaxHeaderBytes,
     },
-    createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain, { corsOrigins: config.corsOrigins, demo: config.demo, authToken: config.authToken }),
+    turns.listener,
   );
   const stream = new VideoStreamEndpoint({ streams, config: config.stream, instanceId: config.instanceId, log });
   stream.attach(server);
@@ -112,6 +115,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // the sockets and the process.
       const end = performance.now() + config.stream.shutdownTimeoutMs - 500;
       await stream.shutdown(Math.max(100, end - performance.now() - 500));
+      await turns.idle(Math.max(0, end - performance.now()));
       const drained = await drain.idle(Math.max(0, end - performance.now()));
       if (!drained) log.warn({ open_requests: drain.active }, 'shutdown deadline reached; cutting remaining HTTP requests');
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -26,6 +26,8 @@ export interface WebOptions {
 export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain, web: WebOptions = { corsOrigins: [], demo: false }): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: answers are results of a POST or live state, never revalidated, and Express would hash every body.
+  app.disable('etag');
   app.use(accessLog(log));
   const cors = corsMiddleware(web.corsOrigins);
   if (cors) app.use(cors);
