@@ -3,10 +3,13 @@
  * returns a deeply frozen config whose values sit inside their documented ranges, or throws a ConfigError whose
  * message starts with the name of a variable that is set. Never another kind of throw, never a half-valid config.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
 import test from 'ava';
 import fc from 'fast-check';
 
-import { ConfigError, loadConfig, type Config } from '../src/config';
+import { ConfigError, loadConfig, PROJECT_ROOT, type Config } from '../src/config';
 
 /** Every variable src/config.ts reads. */
 const VARIABLES = [
@@ -17,6 +20,7 @@ const VARIABLES = [
   'STREAM_SLOWDOWN_WINDOW', 'STREAM_SLOWDOWN_DROP_RATE', 'STREAM_SLOWDOWN_INTERVAL_MS', 'STREAM_ALLOWED_ORIGINS',
   'STREAM_HEARTBEAT_MS', 'STREAM_MAX_BUFFERED_BYTES', 'STREAM_SHUTDOWN_TIMEOUT_MS', 'STREAM_TRACK_HIGH_SCORE', 'STREAM_TRACK_CONFIRM_HITS',
   'STREAM_TRACK_KEEP_MS', 'STREAM_TRACK_MAX_TRACKS', 'STREAM_ZONE_INERTIA', 'STREAM_LINE_CONFIRM_UPDATES', 'STREAM_LINE_MARGIN',
+  'STREAM_DRAIN_GRACE_MS', 'STREAM_DRAIN_QUIET_MS', 'FRAMEWIRE_DECODE_DEADLINE_MS', 'FRAMEWIRE_CORS_ORIGINS', 'FRAMEWIRE_DEMO', 'FRAMEWIRE_INSTANCE_ID',
 ] as const;
 
 /** Values that reach every branch: numbers in and out of range, fractions, signs, words, hosts, tokens, junk. */
@@ -82,4 +86,10 @@ test('unknown variables are ignored: the defaults load', (t) => {
     }),
   );
   t.pass();
+});
+
+test('the fuzzed variables are every variable src/config.ts reads (a new variable is fuzzed too)', (t) => {
+  const source = readFileSync(path.join(PROJECT_ROOT, 'src', 'config.ts'), 'utf8');
+  const read = new Set([...source.matchAll(/'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]));
+  t.deepEqual([...read].filter((v) => !(VARIABLES as readonly string[]).includes(v)), []);
 });
