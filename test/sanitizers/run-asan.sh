@@ -53,10 +53,22 @@ for f in dist/test/pipeline-*.test.js dist/test/decode-*.test.js dist/test/nativ
 done
 status=0
 LD_PRELOAD=$libasan npx --no-install ava --timeout=5m --match='!SIGTERM under a flood*' "${files[@]}" || status=$?
-count=$(find "$reports" -type f | wc -l)
-echo "test:asan: ${#files[@]} test files, exit $status, sanitizer report files: $count"
-if ((count)); then
+# A report file is a finding unless all it says is that LeakSanitizer's own tracer crashed ("Tracer caught signal
+# 11 ... LeakSanitizer has encountered a fatal error"): LSan could not stop the process's threads to scan them at
+# exit, so that process got no leak check, but nothing was found in it. Those are printed and counted, not failed
+# on; seen in 2 server processes of one CI run (2026-11-30), none in the run before it.
+findings=0; tracer_crashes=0
+for r in "$reports"/*; do
+  [ -f "$r" ] || continue
+  if grep -q 'LeakSanitizer has encountered a fatal error' "$r" && ! grep -Eq 'ERROR: (AddressSanitizer|LeakSanitizer: detected)|runtime error' "$r"; then
+    tracer_crashes=$((tracer_crashes + 1))
+  else
+    findings=$((findings + 1))
+  fi
+done
+echo "test:asan: ${#files[@]} test files, exit $status, sanitizer reports: $findings, processes whose exit leak check could not run (LSan tracer crash): $tracer_crashes"
+if ((findings + tracer_crashes)); then
   for r in "$reports"/*; do echo "--- $r"; head -60 "$r"; done
-  status=1
 fi
+if ((findings)); then status=1; fi
 exit $status
