@@ -11,7 +11,7 @@ import test from 'ava';
 
 import { loadConfig, PROJECT_ROOT } from '../src/config';
 import { SessionTracker, type CountingLine } from '../src/services/tracking';
-import { iou, type Box } from './helpers/boxes';
+import { idsKept, type Box } from './helpers/boxes';
 import cv, { type Mat } from './helpers/opencv';
 import { tile } from './helpers/tile';
 import { encodeJpeg, mediaPath } from './helpers/media';
@@ -88,20 +88,9 @@ function persistence(answered: Answered[], threshold: number): { pairs: number; 
   let pairs = 0;
   let kept = 0;
   for (let k = 1; k < answered.length; k++) {
-    const used = new Set<Det>();
-    for (const a of answered[k - 1].detections) {
-      if (a.track_id === undefined) continue;
-      let best: Det | undefined;
-      let bestIou = threshold;
-      for (const b of answered[k].detections) {
-        const v = iou(a.box, b.box);
-        if (!used.has(b) && v > bestIou) [best, bestIou] = [b, v];
-      }
-      if (!best) continue;
-      used.add(best);
-      pairs += 1;
-      if (best.track_id === a.track_id) kept += 1;
-    }
+    const step = idsKept(answered[k - 1].detections, answered[k].detections, threshold);
+    pairs += step.pairs;
+    kept += step.kept;
   }
   return { pairs, kept };
 }

@@ -7,20 +7,9 @@ import test, { type ExecutionContext } from 'ava';
 
 import { SessionTracker, type TrackingPolicy } from '../src/services/tracking';
 import { motMetrics, type Box, type MotFrame } from './helpers/mot-metrics';
+import { seededRandom } from './helpers/random';
 
 const POLICY: TrackingPolicy = { highScore: 0.5, confirmHits: 2, keepMs: 1500, maxTracks: 256, zoneInertia: 3, lineConfirmUpdates: 2, lineMargin: 0.1 };
-
-/** Seeded PRNG (mulberry32): a failing sequence reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Actor {
   readonly id: number;
@@ -53,7 +42,7 @@ interface Scenario {
 
 /** Runs a scenario through a SessionTracker; ground truth holds every actor on screen in every kept frame. */
 function run(s: Scenario, policy: TrackingPolicy = POLICY): { frames: MotFrame[]; labelsById: Map<number, Set<string>> } {
-  const rnd = random(s.seed ?? 1);
+  const rnd = seededRandom(s.seed ?? 1);
   const tracker = new SessionTracker(policy);
   const frames: MotFrame[] = [];
   const labelsById = new Map<number, Set<string>>();

@@ -10,20 +10,12 @@
 import { parseArgs } from 'node:util';
 
 import { SessionTracker, parseLayout } from '../../src/services/tracking';
+import { seededRandom } from '../../test/helpers/random';
 
 const { values } = parseArgs({ options: { detections: { type: 'string', default: '10,50,100' }, frames: { type: 'string', default: '2000' } } });
 const counts = values.detections.split(',').map(Number);
 const frames = Number(values.frames);
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const layout = parseLayout(
   [
@@ -39,7 +31,7 @@ const layout = parseLayout(
 if (typeof layout === 'string') throw new Error(layout);
 
 function scene(n: number, seed: number): string[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const people = Array.from({ length: n }, () => ({ x: rnd() * 1800, y: 100 + rnd() * 800, vx: (rnd() < 0.5 ? -1 : 1) * (60 + rnd() * 90), vy: (rnd() - 0.5) * 40 }));
   const out: string[] = [];
   for (let f = 0; f < frames; f++) {

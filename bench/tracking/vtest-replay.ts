@@ -17,9 +17,10 @@ import { parseArgs } from 'node:util';
 
 import { loadConfig } from '../../src/config';
 import { SessionTracker, type CountingLine } from '../../src/services/tracking';
-import { iou, type Box } from '../../test/helpers/boxes';
+import { idsKept, type Box } from '../../test/helpers/boxes';
 import cv from '../../test/helpers/opencv';
 import { encodeJpeg, mediaPath } from '../../test/helpers/media';
+import { seededRandom } from '../../test/helpers/random';
 import { runningServer } from '../../test/helpers/service';
 import { StreamClient, type Message } from '../../test/helpers/stream-client';
 
@@ -56,18 +57,6 @@ async function detectAll(): Promise<Det[][]> {
   }
 }
 
-/** Seeded PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const CLOCKS: Record<string, (r: () => number) => number> = {
   exact: () => 50,
   light: (r) => 50 + (r() < 0.2 ? r() * 150 : r() * 15),
@@ -87,20 +76,9 @@ function track(frames: Det[][], gap: () => number): { late: number; matched: num
     const detections = boxes.map(({ label, score, box }) => ({ label, score, box }) as Det);
     const { events } = tracker.annotate({ detections }, t);
     for (const e of events) if (e.type === 'line_crossed' && k >= 150) lateFrames.push(k);
-    const used = new Set<Det>();
-    for (const a of previous) {
-      if (a.track_id === undefined) continue;
-      let best: Det | undefined;
-      let bestIou = 0.5;
-      for (const b of detections) {
-        const v = iou(a.box, b.box);
-        if (!used.has(b) && v > bestIou) [best, bestIou] = [b, v];
-      }
-      if (!best) continue;
-      used.add(best);
-      pairs += 1;
-      if (best.track_id === a.track_id) kept += 1;
-    }
+    const step = idsKept(previous, detections, 0.5);
+    kept += step.kept;
+    pairs += step.pairs;
     previous = detections;
   }
   const unmatched = [...SLIT_CROSSINGS];
@@ -125,7 +103,7 @@ async function main(): Promise<void> {
     let kept = 0;
     let pairs = 0;
     for (let seed = 1; seed <= runs; seed++) {
-      const r = random(seed);
+      const r = seededRandom(seed);
       const run = track(frames, () => gap(r));
       histogram.set(run.late, (histogram.get(run.late) ?? 0) + 1);
       if (run.late >= 5 && run.late <= 6 && run.matched === run.late) exactRuns += 1;
