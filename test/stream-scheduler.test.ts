@@ -1,4 +1,4 @@
-/** FrameScheduler alone: capacity, pull, round-robin lanes, the HTTP FIFO lane, counters, faults, refill before done. */
+/** FrameScheduler alone: capacity, pull, fair turns (round-robin for busy lanes, a waking lane joins the current round), the HTTP FIFO lane, counters, faults, refill before done. */
 import test from 'ava';
 
 import { FramewireError, INTERNAL_DETAIL } from '../src/errors';
@@ -172,6 +172,32 @@ test('a burst of HTTP requests cannot starve a stream session', async (t) => {
   t.true(streamAt[0] <= 2 && gaps.every((g) => g <= 2), order.join(' '));
   t.true(streamAt[4] < 15, 'all five stream frames ran while most of the burst still waited');
   await Promise.all(requests);
+});
+
+test('a stream frame that arrives during an HTTP burst takes the next free slot, not the one after', async (t) => {
+  // Defect 15 of issue 9: with plain round-robin, the HTTP lane (served last round, ready again at once) stood
+  // in line ahead of a stream that woke afterwards, so the stream waited for two frames to finish, not one.
+  const { scheduler, lane, request, finish, runs } = harness(2);
+  const requests = Array.from({ length: 10 }, (_, i) => request(`r${i}`));
+  t.deepEqual(runs(), ['r0', 'r1'], 'the burst holds both slots');
+  scheduler.wake(lane('S', 1)); // a paced stream's frame arrives: its lane was idle
+  await finish('r0');
+  t.deepEqual(runs(), ['r0', 'r1', 'S#0'], 'the first slot to free runs the stream frame');
+  await finish('r1');
+  await finish('S#0');
+  t.deepEqual(runs(), ['r0', 'r1', 'S#0', 'r2', 'r3']);
+  for (let i = 2; i < 10; i++) await finish(`r${i}`);
+  t.deepEqual((await Promise.all(requests)).map(describe), Array.from({ length: 10 }, (_, i) => `r${i}`));
+});
+
+test('a lane that wakes from idle joins the current round once: lanes that stay busy still alternate', async (t) => {
+  const { scheduler, lane, finish, runs } = harness(1);
+  scheduler.wake(lane('A', 4, { rewakeOnTake: true }));
+  scheduler.wake(lane('B', 4, { rewakeOnTake: true }));
+  await finish('A#0');
+  scheduler.wake(lane('C', 2)); // idle until now; ready again only once its frame is done
+  for (const label of ['B#0', 'C#0', 'A#1', 'B#1', 'C#1', 'A#2', 'B#2', 'A#3']) await finish(label);
+  t.deepEqual(runs(), ['A#0', 'B#0', 'C#0', 'A#1', 'B#1', 'C#1', 'A#2', 'B#2', 'A#3', 'B#3']);
 });
 
 test('inFlight and queuedRequests count the engine and the HTTP lane; a request resolves with its outcome', async (t) => {

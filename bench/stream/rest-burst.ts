@@ -1,6 +1,6 @@
 /**
  * npm run bench:rest-burst -- [--pipeline detect_fast --fps 10 --bursts 8 --burst-size 200 --quiet-seconds 3]
- *                            [--body-bytes N] [--variant env:K=V,... | root:DIR ...]
+ *                            [--body-bytes N] [--client-nice N] [--variant env:K=V,... | root:DIR ...]
  *
  * Issue 9, defect 15: how much does a burst of parallel REST requests stall a paced stream? One paced stream
  * session (vtest frames, `--fps`) runs against a real server process (npm start's flags). Each round has a
@@ -11,6 +11,10 @@
  * (timings_ms.total of the REST answers during the bursts, measured under the same contention).
  * Target (issue 9): max stall at most one frame's work. With --body-bytes, the burst sends bodies of that size
  * instead (not JPEGs) and the server's RSS peak during the burst is the figure to look at.
+ *
+ * --client-nice N runs the bench's REST-burst thread at nice N: the burst's 200 fetches then stop competing
+ * with the server for the two cores, roughly as if the REST clients were on another machine (the stream
+ * client keeps normal priority). Without it, the load generator's own CPU is part of what the stream sees.
  *
  * With several --variant values the servers alternate round by round (paired: this VM drifts within
  * minutes), e.g. --variant root:/tmp/fw-old --variant env: to compare an older checkout with this one.
@@ -39,6 +43,7 @@ const { values: args } = parseArgs({
     'quiet-seconds': { type: 'string', default: '3' },
     /** Burst bodies of this many bytes (not JPEGs: each is refused invalid_frame when its turn comes) to see memory. */
     'body-bytes': { type: 'string' },
+    'client-nice': { type: 'string', default: '0' },
     variant: { type: 'string', multiple: true, default: ['env:'] },
   },
 });
@@ -91,11 +96,22 @@ interface RoundFigures {
   jsCpuMs: number;
   /** The server's own view: the longest queue wait (receive to start) of a stream frame in the burst phase, as the histogram bucket bound it falls under, ms. */
   serverWaitBoundMs: number;
+  /** The server's event loop: its longest delay from the burst's start to 1 s after its end, ms. */
+  loopLagMaxMs: number;
 }
 
-/** framewire_stream_queue_wait_seconds's cumulative bucket counts for the pipeline: le (ms) -> count. */
-async function queueWaitBuckets(base: string): Promise<Map<number, number>> {
+/**
+ * framewire_stream_queue_wait_seconds's cumulative bucket counts for the pipeline: le (ms) -> count; and the
+ * event loop's longest delay since the previous scrape (prom-client resets its loop-delay histogram at each
+ * scrape; 10 ms sampling), ms.
+ */
+async function scrape(base: string): Promise<{ buckets: Map<number, number>; loopLagMaxMs: number }> {
   const text = await (await fetch(`${base}/metrics`)).text();
+  const lag = /^framewire_nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text);
+  return { buckets: queueWaitBuckets(text), loopLagMaxMs: lag ? Number(lag[1]) * 1000 : NaN };
+}
+
+function queueWaitBuckets(text: string): Map<number, number> {
   const buckets = new Map<number, number>();
   const pattern = new RegExp(`^framewire_stream_queue_wait_seconds_bucket\\{le="([^"]+)",pipeline_id="${PIPELINE}"\\} (\\d+)`, 'gm');
   for (const m of text.matchAll(pattern)) buckets.set(m[1] === '+Inf' ? Infinity : Number(m[1]) * 1000, Number(m[2]));
@@ -111,7 +127,7 @@ function waitBound(before: Map<number, number>, after: Map<number, number>): num
 
 /** One round on a running server: quiet phase, then one burst, with the paced stream throughout. */
 async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigures> {
-  const figures: RoundFigures = { quiet: [], burst: [], quietWait: [], burstWait: [], burstStale: 0, quietStale: 0, restOk: 0, restBusy: 0, restOther: 0, restEngineMs: [], streamEngineMs: [], burstMs: 0, serverWaitBoundMs: NaN, rssBefore: server.rssMb(), rssPeak: 0, jsCpuMs: 0 };
+  const figures: RoundFigures = { quiet: [], burst: [], quietWait: [], burstWait: [], burstStale: 0, quietStale: 0, restOk: 0, restBusy: 0, restOther: 0, restEngineMs: [], streamEngineMs: [], burstMs: 0, serverWaitBoundMs: NaN, loopLagMaxMs: NaN, rssBefore: server.rssMb(), rssPeak: 0, jsCpuMs: 0 };
   const ws = new WebSocket(`${server.wsUrl}?pipeline_id=${PIPELINE}`, { perMessageDeflate: false });
   const sentAt: number[] = [];
   const phaseOf: ('quiet' | 'burst' | 'none')[] = [];
@@ -155,7 +171,7 @@ async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigu
   phase = 'quiet';
   await sleep(QUIET_MS);
   const base = `http://127.0.0.1:${server.port}`;
-  const bucketsBefore = await queueWaitBuckets(base);
+  const { buckets: bucketsBefore } = await scrape(base);
   phase = 'burst';
   const burstStart = performance.now();
   const cpuBefore = jsThreadCpuMs(server.child.pid!);
@@ -163,7 +179,7 @@ async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigu
   const rssSampler = setInterval(() => (figures.rssPeak = Math.max(figures.rssPeak, server.child.exitCode === null ? server.rssMb() : 0)), 50);
   const bodies = BODY_BYTES === undefined ? frames : [Buffer.alloc(BODY_BYTES, 0x5a)];
   const report = await new Promise<BurstReport>((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'rest-burst-worker.js'), { workerData: { url: `${base}/v1/pipelines/${PIPELINE}/infer`, frames: bodies, size: BURST_SIZE } });
+    const worker = new Worker(path.join(__dirname, 'rest-burst-worker.js'), { workerData: { url: `${base}/v1/pipelines/${PIPELINE}/infer`, frames: bodies, size: BURST_SIZE, nice: Number(args['client-nice']) } });
     worker.once('message', (r: BurstReport) => {
       resolve(r);
       void worker.terminate();
@@ -179,7 +195,9 @@ async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigu
   clearInterval(rssSampler);
   await sleep(1000); // frames sent just before the burst ended are answered; they still count as burst frames
   phase = 'none';
-  figures.serverWaitBoundMs = waitBound(bucketsBefore, await queueWaitBuckets(base));
+  const after = await scrape(base);
+  figures.serverWaitBoundMs = waitBound(bucketsBefore, after.buckets);
+  figures.loopLagMaxMs = after.loopLagMaxMs;
   await sleep(500);
   sending = false;
   await new Promise<void>((resolve) => {
@@ -192,7 +210,7 @@ async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigu
 async function main(): Promise<void> {
   const frames = videoFramesAsJpeg('vtest.avi', 0, 30);
   const variants = (args.variant as string[]).map(parseVariant);
-  console.log(`rest-burst: ${PIPELINE}, stream at ${FPS} frames/s, ${BURSTS} rounds of ${QUIET_MS / 1000} s quiet + a burst of ${BURST_SIZE} requests; variants: ${variants.map((v) => v.name).join(' | ')}`);
+  console.log(`rest-burst: ${PIPELINE}, stream at ${FPS} frames/s, ${BURSTS} rounds of ${QUIET_MS / 1000} s quiet + a burst of ${BURST_SIZE} requests (burst client at nice ${args['client-nice']}); variants: ${variants.map((v) => v.name).join(' | ')}`);
   const results = new Map<string, RoundFigures[]>(variants.map((v) => [v.name, []]));
   // Every variant's server stays up (idle servers cost no CPU); rounds alternate between them.
   const servers = new Map<string, ServerProcess>();
@@ -205,14 +223,14 @@ async function main(): Promise<void> {
         const figures = await round(servers.get(variant.name)!, frames);
         results.get(variant.name)!.push(figures);
         const { latencyStall, waitStall, work } = stalls(figures);
-        console.log(`  round ${r + 1} ${variant.name}: quiet p50 ${f1(percentile(sorted(figures.quiet), 0.5))} ms, burst max ${f1(Math.max(...figures.burst))} ms; stall ${f1(latencyStall)} ms, of which waiting ${f1(waitStall)} ms, vs one frame's work ${f1(work)} ms (${f1(waitStall / work)}x); the server's queue wait for burst-phase frames <= ${f1(figures.serverWaitBoundMs)} ms; stale ${figures.burstStale}; REST 200 x${figures.restOk}, 503 x${figures.restBusy}, other x${figures.restOther}; burst ${f1(figures.burstMs)} ms; server JS thread ${f1(figures.jsCpuMs)} ms CPU in it (${f1((1000 * figures.jsCpuMs) / BURST_SIZE)} us a request); RSS ${f1(figures.rssBefore)} -> peak ${f1(figures.rssPeak)} MB`);
+        console.log(`  round ${r + 1} ${variant.name}: quiet p50 ${f1(percentile(sorted(figures.quiet), 0.5))} ms, burst max ${f1(Math.max(...figures.burst))} ms; stall ${f1(latencyStall)} ms, of which waiting ${f1(waitStall)} ms, vs one frame's work ${f1(work)} ms (${f1(waitStall / work)}x); the server's queue wait for burst-phase frames <= ${f1(figures.serverWaitBoundMs)} ms, its event loop's longest delay ${f1(figures.loopLagMaxMs)} ms; stale ${figures.burstStale}; REST 200 x${figures.restOk}, 503 x${figures.restBusy}, other x${figures.restOther}; burst ${f1(figures.burstMs)} ms; server JS thread ${f1(figures.jsCpuMs)} ms CPU in it (${f1((1000 * figures.jsCpuMs) / BURST_SIZE)} us a request); RSS ${f1(figures.rssBefore)} -> peak ${f1(figures.rssPeak)} MB`);
       }
     }
   } finally {
     for (const server of servers.values()) await server.stop();
   }
-  console.log('\n| variant | rounds | stream latency quiet p50 / p99 ms | in bursts p50 / p99 / max ms | stall: max latency - quiet p50, ms | of which waiting for a slot, ms | one frame\'s work, ms | waiting stall / work | stale in bursts | REST 200 / 503 / other | server JS-thread CPU per burst, ms |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('\n| variant | rounds | stream latency quiet p50 / p99 ms | in bursts p50 / p99 / max ms | stall: max latency - quiet p50, ms | of which waiting for a slot, ms | one frame\'s work, ms | waiting stall / work | stale in bursts | REST 200 / 503 / other | server JS-thread CPU per burst, ms | server: longest slot wait in bursts, ms (bucket bound) | ... / work | server: event loop\'s longest delay, ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const variant of variants) {
     const rounds = results.get(variant.name)!;
     const quiet = sorted(rounds.flatMap((f) => f.quiet));
@@ -226,9 +244,17 @@ async function main(): Promise<void> {
     console.log(`| ${variant.name} | ${rounds.length} | ${f1(percentile(quiet, 0.5))} / ${f1(percentile(quiet, 0.99))} | ${f1(percentile(burst, 0.5))} / ${f1(percentile(burst, 0.99))} / ${f1(burst[burst.length - 1])} | ${med((x) => x.latencyStall)} | ${med((x) => x.waitStall)} | ${med((x) => x.work)} | ${med((x) => x.waitStall / x.work)} | ${sum((f) => f.burstStale)} | ${sum((f) => f.restOk)} / ${sum((f) => f.restBusy)} / ${sum((f) => f.restOther)} | ${(() => {
       const v = sorted(rounds.map((f) => f.jsCpuMs));
       return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
+    })()} | ${(() => {
+      const v = sorted(rounds.map((f) => f.serverWaitBoundMs));
+      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
+    })()} | ${med((x) => x.serverBound / x.work)} | ${(() => {
+      const v = sorted(rounds.map((f) => f.loopLagMaxMs));
+      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
     })()} |`);
     const ratio = sorted(per.map((x) => x.waitStall / x.work));
     console.log(`  ${variant.name}: ${percentile(ratio, 0.5) <= 1 ? 'MET' : 'NOT MET'} (median over rounds of a burst's longest wait beyond the quiet wait, at most one frame's work)`);
+    const slotRatio = sorted(per.map((x) => x.serverBound / x.work));
+    console.log(`  ${variant.name}: slot share ${percentile(slotRatio, 0.5) <= 1 ? 'MET' : 'NOT MET'} (median over rounds of the server's longest wait for a slot, as its histogram bucket bound, at most one frame's work)`);
   }
 }
 
@@ -238,8 +264,9 @@ function jsThreadCpuMs(pid: number): number {
 }
 
 /** A round's stall figures: the longest burst latency and wait beyond the quiet medians, and one frame's work. */
-function stalls(f: RoundFigures): { latencyStall: number; waitStall: number; work: number } {
+function stalls(f: RoundFigures): { latencyStall: number; waitStall: number; work: number; serverBound: number } {
   return {
+    serverBound: f.serverWaitBoundMs,
     latencyStall: Math.max(...f.burst) - percentile(sorted(f.quiet), 0.5),
     waitStall: Math.max(...f.burstWait) - percentile(sorted(f.quietWait), 0.5),
     work: percentile(sorted(f.restEngineMs), 0.5),

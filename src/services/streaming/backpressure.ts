@@ -6,10 +6,17 @@
  *   - each stream session is a lane that holds at most its latest frame (the
  *     session decides what it offers: see stream-service.ts);
  *   - HTTP requests share one FIFO lane.
- * When a slot is free the scheduler asks the next ready lane, round-robin,
- * for a frame (pull: a lane can still supersede or drop its frame until that
- * moment), so a fast sender or a burst of HTTP requests gets one turn per
- * round, like every other lane. Pure: the engine call is injected.
+ * When a slot is free the scheduler asks the next ready lane for a frame
+ * (pull: a lane can still supersede or drop its frame until that moment).
+ *
+ * The order is start-time fair queuing (Goyal, Vin and Cheng, 1996) with one
+ * unit of cost per frame: round-robin for lanes that stay busy, so a fast
+ * sender or a burst of HTTP requests gets one turn per round like every other
+ * lane; but a lane that was idle and wakes joins the current round, ahead of
+ * the lanes that already had their turn in it. Plain round-robin queued it
+ * behind them: a paced stream whose frame arrived during a REST burst waited
+ * for the HTTP lane's next turn as well, two frames' work instead of one.
+ * Pure: the engine call is injected.
  */
 import { FramewireError, toFramewireError } from '../../errors';
 import type { FrameOutcome, FrameOverrides } from '../pipeline';
@@ -50,8 +57,16 @@ interface Request {
 }
 
 export class FrameScheduler {
-  /** Lanes with a frame to offer, in turn order (a Set keeps insertion order; a lane is in it once). */
-  private readonly ready = new Set<Lane>();
+  /**
+   * Lanes with a frame to offer, each with its start tag: the round its next frame belongs to. The next turn
+   * goes to the smallest tag, the lane that woke first among equals (a Map keeps insertion order; a lane is in
+   * it once).
+   */
+  private readonly ready = new Map<Lane, number>();
+  /** The round after each lane's last turn (its finish tag); weak, so a lane never removed is not kept alive. */
+  private readonly nextRound = new WeakMap<Lane, number>();
+  /** The start tag of the frame started last: the current round. */
+  private round = 0;
   private running = 0;
   /** HTTP requests admitted whose body is still being read: they count against maxQueuedRequests. */
   private placesHeld = 0;
@@ -62,7 +77,7 @@ export class FrameScheduler {
       const request = this.requests.shift();
       if (!request) return undefined;
       clearTimeout(request.expiry);
-      if (this.requests.length > 0) this.ready.add(this.requestLane); // its next turn comes after the others'
+      if (this.requests.length > 0) this.enter(this.requestLane); // ready again at once: see pump
       return { pipelineId: request.pipelineId, bytes: request.bytes, overrides: request.overrides, done: request.resolve };
     },
   };
@@ -87,13 +102,26 @@ export class FrameScheduler {
 
   /** The lane has a frame to offer: it gets a turn (once, however often it calls). */
   wake(lane: Lane): void {
-    this.ready.add(lane);
+    this.enter(lane);
     this.pump();
   }
 
   /** Forgets a lane's turn (a closed session). */
   remove(lane: Lane): void {
     this.ready.delete(lane);
+    this.nextRound.delete(lane);
+  }
+
+  /** Puts a lane in line: in the current round, unless it already had its turn in it (then the next one). */
+  private enter(lane: Lane): void {
+    if (!this.ready.has(lane)) this.ready.set(lane, Math.max(this.round, this.nextRound.get(lane) ?? 0));
+  }
+
+  /** The ready lane whose turn it is: the smallest start tag, the earliest to wake among equals. */
+  private nextLane(): [Lane, number] {
+    let best: [Lane, number] | undefined;
+    for (const entry of this.ready) if (!best || entry[1] < best[1]) best = entry;
+    return best as [Lane, number];
   }
 
   /**
@@ -166,10 +194,16 @@ export class FrameScheduler {
     this.pumping = true;
     try {
       while (this.running < this.capacity && this.ready.size > 0) {
-        const lane = this.ready.values().next().value as Lane;
+        const [lane, start] = this.nextLane();
         this.ready.delete(lane);
         const frame = lane.take();
-        if (frame) this.start(frame);
+        if (!frame) continue; // nothing worth running after all: the lane wakes again when it has a frame
+        this.round = start;
+        this.nextRound.set(lane, start + 1);
+        // A lane ready again from inside its own take (the HTTP lane while requests wait) had its turn in this
+        // round: it goes in line for the next one, behind the lanes already there.
+        if (this.ready.delete(lane)) this.ready.set(lane, start + 1);
+        this.start(frame);
       }
     } finally {
       this.pumping = false;
