@@ -200,6 +200,33 @@ test('a lane that wakes from idle joins the current round once: lanes that stay 
   t.deepEqual(runs(), ['A#0', 'B#0', 'C#0', 'A#1', 'B#1', 'C#1', 'A#2', 'B#2', 'A#3', 'B#3']);
 });
 
+test('within a round the freshest frame goes first; lanes that do not say when their frame arrived go last', async (t) => {
+  const { scheduler, lane, finish, runs } = harness(1);
+  scheduler.wake(lane('X', 1)); // holds the slot while the others wake
+  const since = (name: string, count: number, receivedAt: number) => Object.assign(lane(name, count), { heldSince: () => receivedAt });
+  scheduler.wake(lane('N', 1)); // says nothing
+  scheduler.wake(since('Old', 1, 100));
+  scheduler.wake(since('New', 1, 300));
+  scheduler.wake(since('Mid', 1, 200));
+  for (const label of ['X#0', 'New#0', 'Mid#0', 'Old#0']) await finish(label);
+  t.deepEqual(runs(), ['X#0', 'New#0', 'Mid#0', 'Old#0', 'N#0']);
+});
+
+test('freshest first never takes a second turn in a round: a lane served this round waits for the next', async (t) => {
+  const { scheduler, lane, finish, runs } = harness(1);
+  let clock = 0;
+  // A and B are always ready again at once; A's frame is always the fresher one.
+  const a = Object.assign(lane('A', 3, { rewakeOnTake: true }), { heldSince: () => clock + 1 });
+  const b = Object.assign(lane('B', 3, { rewakeOnTake: true }), { heldSince: () => clock });
+  scheduler.wake(a);
+  scheduler.wake(b);
+  for (const label of ['A#0', 'B#0', 'A#1', 'B#1', 'A#2']) {
+    clock += 10;
+    await finish(label);
+  }
+  t.deepEqual(runs(), ['A#0', 'B#0', 'A#1', 'B#1', 'A#2', 'B#2']);
+});
+
 test('inFlight and queuedRequests count the engine and the HTTP lane; a request resolves with its outcome', async (t) => {
   const { scheduler, request, finish, call } = harness(2);
   t.is(scheduler.inFlight, 0);

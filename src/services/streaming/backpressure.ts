@@ -16,7 +16,11 @@
  * the lanes that already had their turn in it. Plain round-robin queued it
  * behind them: a paced stream whose frame arrived during a REST burst waited
  * for the HTTP lane's next turn as well, two frames' work instead of one.
- * Pure: the engine call is injected.
+ * Within a round the freshest frame goes first. Every lane still gets its
+ * one turn; a stream frame passed over meanwhile is superseded by a newer
+ * one, or runs later in the round. Under overload this answers frames
+ * younger: latest-wins applied across sessions as well as within one.
+ * Pure: the engine call is injected (and frame times come from the lanes).
  */
 import { FramewireError, toFramewireError } from '../../errors';
 import type { FrameOutcome, FrameOverrides } from '../pipeline';
@@ -37,6 +41,11 @@ export interface LaneFrame {
 export interface Lane {
   /** The frame to run now, or undefined (nothing worth running: the lane wakes the scheduler again later). */
   take(): LaneFrame | undefined;
+  /**
+   * When the frame `take` would hand over now was received (the session's clock), if the lane knows. Among lanes
+   * of the same round the freshest frame goes first; lanes that do not say go after them, in wake order.
+   */
+  heldSince?(): number | undefined;
 }
 
 /** A place in the HTTP lane, held while a request's body is read (FrameScheduler.reserve). */
@@ -117,10 +126,20 @@ export class FrameScheduler {
     if (!this.ready.has(lane)) this.ready.set(lane, Math.max(this.round, this.nextRound.get(lane) ?? 0));
   }
 
-  /** The ready lane whose turn it is: the smallest start tag, the earliest to wake among equals. */
+  /**
+   * The ready lane whose turn it is: the smallest start tag; among equals the freshest frame, then the earliest
+   * to wake (a lane that does not say when its frame arrived counts as older than any that does).
+   */
   private nextLane(): [Lane, number] {
     let best: [Lane, number] | undefined;
-    for (const entry of this.ready) if (!best || entry[1] < best[1]) best = entry;
+    let bestSince = -Infinity;
+    for (const entry of this.ready) {
+      const since = entry[0].heldSince?.() ?? -Infinity;
+      if (!best || entry[1] < best[1] || (entry[1] === best[1] && since > bestSince)) {
+        best = entry;
+        bestSince = since;
+      }
+    }
     return best as [Lane, number];
   }
 

@@ -175,7 +175,7 @@ export class StreamService {
     const live: Live = {
       session,
       output,
-      lane: { take: () => this.take(live) },
+      lane: { take: () => this.take(live), heldSince: () => live.session.waiting?.receivedAt },
       metrics: this.deps.metrics.stream(pipelineId),
       log: this.deps.log.child({ session_id: session.sessionId, pipeline_id: pipelineId }),
       remote,
