@@ -8,8 +8,9 @@
  * first test. framewire.node links only core, imgproc, dnn, objdetect and their dependencies, none of which
  * loads libhwy. The frames are written beforehand, outside valgrind, by leak-inputs.ts.
  *
- * Every frame in INPUT_DIR goes through `detect_fast` `--rounds` times (the header walk, the decoder's refusals
- * and warnings, the detector); every-pipeline-vtest.jpg goes through every pipeline. A per-frame leak would
+ * Every frame in INPUT_DIR goes through the first loaded pipeline (`detect_fast` by default) `--rounds` times (the header walk, the decoder's refusals
+ * and warnings, the detector); every-pipeline-vtest.jpg goes through every loaded pipeline
+ * (run-leak.sh loads the ones LEAK_PIPELINES names). A per-frame leak would
  * show as definitely lost blocks growing with the frame count. Exits 1 if a call rejects (frame failures are
  * values, never rejections) or if no frame got a result.
  *
@@ -29,9 +30,11 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { r
 const dir = positionals[0];
 if (!dir) throw new Error('usage: leak-driver.js INPUT_DIR [--rounds N]');
 
-async function main(): Promise<void> {
+async function drive(): Promise<void> {
   const service = await VideoFilePipelineService.create(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), readManifest());
+  console.log(`leak-driver: loading ${service.describe().map((p) => p.id).join(', ')} (${Math.round(performance.now() / 1000)} s)`);
   await service.load();
+  const main = service.describe()[0].id;
   const frames = readdirSync(dir).sort().map((name) => ({ name, bytes: readFileSync(path.join(dir, name)) }));
   const counts = { results: 0, refused: 0 };
   const codes = new Map<string, number>();
@@ -45,19 +48,19 @@ async function main(): Promise<void> {
   console.log(`leak-driver: models loaded (${Math.round(performance.now() / 1000)} s); ${frames.length} frames x ${values.rounds} rounds`);
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const [k, frame] of frames.entries()) {
-      await run('detect_fast', frame.bytes);
-      if (k % 100 === 99) console.log(`leak-driver: round ${round + 1}, ${k + 1} frames (${Math.round(performance.now() / 1000)} s)`);
+      await run(main, frame.bytes);
+      if (k % 25 === 24) console.log(`leak-driver: round ${round + 1}, ${k + 1} frames (${Math.round(performance.now() / 1000)} s)`);
     }
   }
   const everyPipeline = frames.find((f) => f.name === 'every-pipeline-vtest.jpg');
   if (!everyPipeline) throw new Error('every-pipeline-vtest.jpg missing: write the inputs with leak-inputs.js');
   const pipelines = service.describe().map((p) => p.id);
   for (const id of pipelines) await run(id, everyPipeline.bytes);
-  console.log(`leak-driver: ${frames.length} frames x ${values.rounds} rounds on detect_fast, and one frame on ${pipelines.length} pipelines (${pipelines.join(', ')}): ${counts.results} results, ${counts.refused} refused (${[...codes].map(([c, n]) => `${c} x${n}`).join(', ')})`);
+  console.log(`leak-driver: ${frames.length} frames x ${values.rounds} rounds on ${main}, and one frame on ${pipelines.length} pipelines (${pipelines.join(', ')}): ${counts.results} results, ${counts.refused} refused (${[...codes].map(([c, n]) => `${c} x${n}`).join(', ')})`);
   if (counts.results === 0) process.exitCode = 1;
 }
 
-main().catch((err: Error) => {
+drive().catch((err: Error) => {
   console.error(err.stack ?? err.message);
   process.exitCode = 1;
 });

@@ -8,6 +8,12 @@
 # Slow (valgrind runs inference ~50x slower): not in CI; run it before changing native/.
 #
 #   npm run test:leak [-- --rounds N]   (default 2 rounds of every frame on detect_fast)
+#   LEAK_PIPELINES="detect_fast faces text" npm run test:leak   (the pipelines loaded; default below)
+#
+# Warming all seven pipelines on two slots took more than 54 CPU-minutes under valgrind, so the run loads the
+# pipelines named in LEAK_PIPELINES only (a filtered copy of config/pipelines.json) on one worker slot with one
+# OpenCV thread: the code paths are the same per slot, and valgrind serialises threads anyway. The default covers
+# the three kinds of node (detector, faces, text with Tesseract).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 npm run --silent build
@@ -16,6 +22,18 @@ rm -rf "$out" && mkdir -p "$out/frames"
 node dist/test/sanitizers/leak-inputs.js "$out/frames"
 # Valgrind runs a frame's decode ~50x slower: the default 1 s decode deadline would refuse frames that decode.
 export FRAMEWIRE_DECODE_DEADLINE_MS=0
+pipelines=${LEAK_PIPELINES:-detect_fast faces text}
+node -e '
+  const [src, dst, ...ids] = process.argv.slice(1);
+  const file = JSON.parse(require("fs").readFileSync(src, "utf8"));
+  const missing = ids.filter((id) => !file.pipelines.some((p) => p.id === id));
+  if (missing.length) { console.error(`LEAK_PIPELINES: no such pipeline: ${missing.join(", ")}`); process.exit(2); }
+  file.pipelines = file.pipelines.filter((p) => ids.includes(p.id));
+  file.default_pipeline = ids[0];
+  require("fs").writeFileSync(dst, JSON.stringify(file, null, 2));
+' config/pipelines.json "$out/pipelines.json" $pipelines
+export FRAMEWIRE_PIPELINES="$PWD/$out/pipelines.json" FRAMEWIRE_WORKER_SLOTS=1 FRAMEWIRE_OPENCV_THREADS=1
+echo "test:leak: pipelines $pipelines, one slot, one OpenCV thread"
 started=$SECONDS
 status=0
 # --smc-check=all-non-file: V8 writes and rewrites machine code (the JIT); valgrind must re-translate it.
