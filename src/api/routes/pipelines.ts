@@ -34,7 +34,7 @@ export function pipelinesRouter(service: VideoFilePipelineService, scheduler: Fr
     async (req, res) => {
       const body: unknown = req.body;
       const frame = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-      // Waits its turn with the streams (one HTTP lane in the round-robin), then runs.
+      // Waits its turn with the streams (one HTTP lane among the session lanes), then runs.
       const outcome = await (res.locals.place as RequestPlace).request(req.params.id, frame, res.locals.overrides as FrameOverrides | undefined);
       if (outcome instanceof FramewireError) throw outcome;
       if (outcome.decodeWarnings > 0) metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
