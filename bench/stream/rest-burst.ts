@@ -57,6 +57,11 @@ const BODY_BYTES = args['body-bytes'] === undefined ? undefined : Number(args['b
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
 const sorted = (values: number[]): number[] => [...values].sort((a, b) => a - b);
+/** Per-round figures as "median (min..max)". */
+const spread = (values: number[]): string => {
+  const v = sorted(values);
+  return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
+};
 
 interface Variant {
   readonly name: string;
@@ -236,21 +241,9 @@ async function main(): Promise<void> {
     const quiet = sorted(rounds.flatMap((f) => f.quiet));
     const burst = sorted(rounds.flatMap((f) => f.burst));
     const per = rounds.map(stalls);
-    const med = (pick: (x: ReturnType<typeof stalls>) => number): string => {
-      const v = sorted(per.map(pick));
-      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
-    };
+    const med = (pick: (x: ReturnType<typeof stalls>) => number): string => spread(per.map(pick));
     const sum = (pick: (f: RoundFigures) => number): number => rounds.reduce((n, f) => n + pick(f), 0);
-    console.log(`| ${variant.name} | ${rounds.length} | ${f1(percentile(quiet, 0.5))} / ${f1(percentile(quiet, 0.99))} | ${f1(percentile(burst, 0.5))} / ${f1(percentile(burst, 0.99))} / ${f1(burst[burst.length - 1])} | ${med((x) => x.latencyStall)} | ${med((x) => x.waitStall)} | ${med((x) => x.work)} | ${med((x) => x.waitStall / x.work)} | ${sum((f) => f.burstStale)} | ${sum((f) => f.restOk)} / ${sum((f) => f.restBusy)} / ${sum((f) => f.restOther)} | ${(() => {
-      const v = sorted(rounds.map((f) => f.jsCpuMs));
-      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
-    })()} | ${(() => {
-      const v = sorted(rounds.map((f) => f.serverWaitBoundMs));
-      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
-    })()} | ${med((x) => x.serverBound / x.work)} | ${(() => {
-      const v = sorted(rounds.map((f) => f.loopLagMaxMs));
-      return `${f1(percentile(v, 0.5))} (${f1(v[0])}..${f1(v[v.length - 1])})`;
-    })()} |`);
+    console.log(`| ${variant.name} | ${rounds.length} | ${f1(percentile(quiet, 0.5))} / ${f1(percentile(quiet, 0.99))} | ${f1(percentile(burst, 0.5))} / ${f1(percentile(burst, 0.99))} / ${f1(burst[burst.length - 1])} | ${med((x) => x.latencyStall)} | ${med((x) => x.waitStall)} | ${med((x) => x.work)} | ${med((x) => x.waitStall / x.work)} | ${sum((f) => f.burstStale)} | ${sum((f) => f.restOk)} / ${sum((f) => f.restBusy)} / ${sum((f) => f.restOther)} | ${spread(rounds.map((f) => f.jsCpuMs))} | ${spread(rounds.map((f) => f.serverWaitBoundMs))} | ${med((x) => x.serverBound / x.work)} | ${spread(rounds.map((f) => f.loopLagMaxMs))} |`);
     const ratio = sorted(per.map((x) => x.waitStall / x.work));
     console.log(`  ${variant.name}: ${percentile(ratio, 0.5) <= 1 ? 'MET' : 'NOT MET'} (median over rounds of a burst's longest wait beyond the quiet wait, at most one frame's work)`);
     const slotRatio = sorted(per.map((x) => x.serverBound / x.work));
