@@ -1,6 +1,9 @@
 #include "engine.h"
 
 #include <algorithm>
+#include <string>
+
+#include <pthread.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -198,6 +201,8 @@ void Engine::Load() {
 
 // Each slot's models are loaded, warmed and always run on this one thread.
 void Engine::SlotLoop(size_t slot, std::promise<void> loaded) {
+  // Named so that `top -H`, perf and /proc/PID/task/*/comm tell the slots from V8's and libuv's threads.
+  pthread_setname_np(pthread_self(), ("fw-slot-" + std::to_string(slot)).c_str());
   try {
     LoadSlot(slot);
     loaded.set_value();

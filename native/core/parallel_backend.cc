@@ -7,7 +7,10 @@
 #include <cstdint>
 #include <mutex>
 #include <thread>
+#include <string>
 #include <vector>
+
+#include <pthread.h>
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/parallel/parallel_backend.hpp>
@@ -166,6 +169,7 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
 
  private:
   void HelperLoop(int index) {
+    pthread_setname_np(pthread_self(), ("fw-helper-" + std::to_string(index)).c_str());  // see Engine::SlotLoop
     helper_index = index;
     uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
