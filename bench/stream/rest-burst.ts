@@ -18,8 +18,12 @@
  *
  * With several --variant values the servers alternate round by round (paired: this VM drifts within
  * minutes), e.g. --variant root:/tmp/fw-old --variant env: to compare an older checkout with this one.
+ * `--variant haproxy:FILE` runs this checkout's server behind HAProxy started with FILE (the shipped
+ * deploy/haproxy/haproxy.cfg or a variant of it): the stream and the burst then go through the proxy, as they
+ * would in a deployment; the server's metrics are still read directly.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -28,6 +32,7 @@ import { Worker } from 'node:worker_threads';
 import WebSocket from 'ws';
 
 import { PROJECT_ROOT } from '../../src/config';
+import { Haproxy } from '../../test/cluster/load-balancers';
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { percentile } from '../native/measure';
 import { classify, engineTotalMs } from './load-generator';
@@ -67,10 +72,37 @@ interface Variant {
   readonly name: string;
   readonly env: Record<string, string>;
   readonly root: string;
+  /** An HAProxy configuration to put in front of the server. */
+  readonly haproxy?: string;
+}
+
+/** A server as the bench reaches it: directly, or through a proxy (then `front` is the proxy's port). */
+interface Target {
+  readonly server: ServerProcess;
+  readonly front: number;
+  stop(): Promise<void>;
+}
+
+async function startTarget(variant: Variant): Promise<Target> {
+  const server = await startServerProcess(variant.env, [], variant.root);
+  if (!variant.haproxy) return { server, front: server.port, stop: () => server.stop() };
+  const workDir = mkdtempSync(path.join(tmpdir(), 'fw-rest-burst-'));
+  const proxy = await Haproxy.start([`127.0.0.1:${server.port}`], workDir, path.resolve(variant.haproxy));
+  await proxy.waitForStatus('fw1', 'UP', 10_000);
+  return {
+    server,
+    front: proxy.port,
+    stop: async () => {
+      await proxy.stop();
+      await server.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
 }
 
 function parseVariant(spec: string): Variant {
   if (spec.startsWith('root:')) return { name: spec, env: {}, root: spec.slice(5) };
+  if (spec.startsWith('haproxy:')) return { name: spec, env: {}, root: PROJECT_ROOT, haproxy: spec.slice(8) };
   const env: Record<string, string> = {};
   for (const pair of spec.replace(/^env:/, '').split(',').filter(Boolean)) {
     const [k, ...v] = pair.split('=');
@@ -131,9 +163,9 @@ function waitBound(before: Map<number, number>, after: Map<number, number>): num
 }
 
 /** One round on a running server: quiet phase, then one burst, with the paced stream throughout. */
-async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigures> {
+async function round({ server, front }: Target, frames: Buffer[]): Promise<RoundFigures> {
   const figures: RoundFigures = { quiet: [], burst: [], quietWait: [], burstWait: [], burstStale: 0, quietStale: 0, restOk: 0, restBusy: 0, restOther: 0, restEngineMs: [], streamEngineMs: [], burstMs: 0, serverWaitBoundMs: NaN, loopLagMaxMs: NaN, rssBefore: server.rssMb(), rssPeak: 0, jsCpuMs: 0 };
-  const ws = new WebSocket(`${server.wsUrl}?pipeline_id=${PIPELINE}`, { perMessageDeflate: false });
+  const ws = new WebSocket(`ws://127.0.0.1:${front}/ws/video/stream?pipeline_id=${PIPELINE}`, { perMessageDeflate: false });
   const sentAt: number[] = [];
   const phaseOf: ('quiet' | 'burst' | 'none')[] = [];
   let phase: 'quiet' | 'burst' | 'none' = 'none';
@@ -184,7 +216,7 @@ async function round(server: ServerProcess, frames: Buffer[]): Promise<RoundFigu
   const rssSampler = setInterval(() => (figures.rssPeak = Math.max(figures.rssPeak, server.child.exitCode === null ? server.rssMb() : 0)), 50);
   const bodies = BODY_BYTES === undefined ? frames : [Buffer.alloc(BODY_BYTES, 0x5a)];
   const report = await new Promise<BurstReport>((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'rest-burst-worker.js'), { workerData: { url: `${base}/v1/pipelines/${PIPELINE}/infer`, frames: bodies, size: BURST_SIZE, nice: Number(args['client-nice']) } });
+    const worker = new Worker(path.join(__dirname, 'rest-burst-worker.js'), { workerData: { url: `http://127.0.0.1:${front}/v1/pipelines/${PIPELINE}/infer`, frames: bodies, size: BURST_SIZE, nice: Number(args['client-nice']) } });
     worker.once('message', (r: BurstReport) => {
       resolve(r);
       void worker.terminate();
@@ -218,8 +250,8 @@ async function main(): Promise<void> {
   console.log(`rest-burst: ${PIPELINE}, stream at ${FPS} frames/s, ${BURSTS} rounds of ${QUIET_MS / 1000} s quiet + a burst of ${BURST_SIZE} requests (burst client at nice ${args['client-nice']}); variants: ${variants.map((v) => v.name).join(' | ')}`);
   const results = new Map<string, RoundFigures[]>(variants.map((v) => [v.name, []]));
   // Every variant's server stays up (idle servers cost no CPU); rounds alternate between them.
-  const servers = new Map<string, ServerProcess>();
-  for (const variant of variants) servers.set(variant.name, await startServerProcess(variant.env, [], variant.root));
+  const servers = new Map<string, Target>();
+  for (const variant of variants) servers.set(variant.name, await startTarget(variant));
   try {
     for (let r = 0; r < BURSTS; r++) {
       // Alternate which variant goes first, so neither always gets the VM's same phase.

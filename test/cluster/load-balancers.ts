@@ -58,13 +58,16 @@ export class Haproxy {
     return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
   }
 
-  /** Starts haproxy in the foreground on a free loopback port in front of `backends` (address:port). */
-  static async start(backends: readonly string[], workDir: string): Promise<Haproxy> {
+  /**
+   * Starts haproxy in the foreground on a free loopback port in front of `backends` (address:port), with the
+   * shipped file or `config` (a variant of it, same environment names; bench:rest-burst compares them).
+   */
+  static async start(backends: readonly string[], workDir: string, config: string = HAPROXY_CFG): Promise<Haproxy> {
     const port = await freePort();
     const statsSocket = path.join(workDir, 'haproxy.sock');
     const env: Record<string, string> = { FRAMEWIRE_LB_BIND: `127.0.0.1:${port}`, FRAMEWIRE_HAPROXY_STATS_SOCKET: statsSocket };
     backends.forEach((b, i) => (env[`FRAMEWIRE_BACKEND_${i + 1}`] = b));
-    const child = spawn('haproxy', ['-db', '-f', HAPROXY_CFG], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('haproxy', ['-db', '-f', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[haproxy] ${chunk.toString()}`));
     const haproxy = new Haproxy(child, port, statsSocket);
     // Up once its runtime API answers: the socket is created after the configuration is loaded.
