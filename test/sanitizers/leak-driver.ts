@@ -8,10 +8,10 @@
  * first test. framewire.node links only core, imgproc, dnn, objdetect and their dependencies, none of which
  * loads libhwy. The frames are written beforehand, outside valgrind, by leak-inputs.ts.
  *
- * Every frame in INPUT_DIR goes through the first loaded pipeline (`detect_fast` by default) `--rounds` times (the header walk, the decoder's refusals
- * and warnings, the detector); every-pipeline-vtest.jpg goes through every loaded pipeline
- * (run-leak.sh loads the ones LEAK_PIPELINES names). A per-frame leak would
- * show as definitely lost blocks growing with the frame count. Exits 1 if a call rejects (frame failures are
+ * Every frame in INPUT_DIR goes through the first loaded pipeline (`detect_fast` by default) `--rounds` times
+ * (the header walk, the decoder's refusals and warnings, the detector); every-pipeline-vtest.jpg goes through
+ * every loaded pipeline (run-leak.sh loads the ones LEAK_PIPELINES names). A per-frame leak would show as
+ * definitely lost blocks growing with the frame count. Exits 1 if a call rejects (frame failures are
  * values, never rejections) or if no frame got a result.
  *
  *   node dist/test/sanitizers/leak-driver.js INPUT_DIR [--rounds 2]
@@ -32,9 +32,10 @@ if (!dir) throw new Error('usage: leak-driver.js INPUT_DIR [--rounds N]');
 
 async function drive(): Promise<void> {
   const service = await VideoFilePipelineService.create(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), readManifest());
-  console.log(`leak-driver: loading ${service.describe().map((p) => p.id).join(', ')} (${Math.round(performance.now() / 1000)} s)`);
+  const pipelines = service.describe().map((p) => p.id);
+  const main = pipelines[0];
+  console.log(`leak-driver: loading ${pipelines.join(', ')} (${Math.round(performance.now() / 1000)} s)`);
   await service.load();
-  const main = service.describe()[0].id;
   const frames = readdirSync(dir).sort().map((name) => ({ name, bytes: readFileSync(path.join(dir, name)) }));
   const counts = { results: 0, refused: 0 };
   const codes = new Map<string, number>();
@@ -54,7 +55,6 @@ async function drive(): Promise<void> {
   }
   const everyPipeline = frames.find((f) => f.name === 'every-pipeline-vtest.jpg');
   if (!everyPipeline) throw new Error('every-pipeline-vtest.jpg missing: write the inputs with leak-inputs.js');
-  const pipelines = service.describe().map((p) => p.id);
   for (const id of pipelines) await run(id, everyPipeline.bytes);
   console.log(`leak-driver: ${frames.length} frames x ${values.rounds} rounds on ${main}, and one frame on ${pipelines.length} pipelines (${pipelines.join(', ')}): ${counts.results} results, ${counts.refused} refused (${[...codes].map(([c, n]) => `${c} x${n}`).join(', ')})`);
   if (counts.results === 0) process.exitCode = 1;
