@@ -3,7 +3,7 @@ import test from 'ava';
 
 import { vtestFrames } from './helpers/frames';
 import { runningServer } from './helpers/service';
-import { isDropped, isResult, StreamClient } from './helpers/stream-client';
+import { isDropped, isResult, StreamClient, type Message } from './helpers/stream-client';
 
 test('a flood: every frame answered exactly once, results + dropped + failures = frames sent, some superseded', async (t) => {
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '2' });
@@ -52,9 +52,9 @@ test('three floods share one slot: served in turn, none starves', async (t) => {
     };
     c.ws.on('message', (data, isBinary) => {
       if (isBinary) return;
-      const message = JSON.parse(data.toString()) as Record<string, unknown>;
+      const message = JSON.parse(data.toString()) as Message;
       if (typeof message.frame_index !== 'number') return;
-      if ('result' in message) order.push(i);
+      if (isResult(message)) order.push(i);
       if (message.cause !== 'superseded') send();
     });
     send();
