@@ -11,6 +11,12 @@ export interface Config {
   /** Interface to bind: an IP address or a host name. */
   readonly host: string;
   /**
+   * A second TCP port that serves only the REST API (/v1/, /healthz, /readyz), on a thread of its own
+   * (FRAMEWIRE_REST_PORT; undefined: off, REST is served on `port` alone). 0: any free port (tests).
+   * Its accept, parsing and garbage then never share the streams' event loop: docs/http-api.md.
+   */
+  readonly restPort: number | undefined;
+  /**
    * Bearer token both transports require when set (FRAMEWIRE_AUTH_TOKEN, or its alias STREAM_AUTH_TOKEN):
    * REST under /v1/ and the stream upgrade. Undefined: none. Never logged. stream.authToken is the same value.
    */
@@ -39,6 +45,11 @@ export interface Config {
   readonly httpRequestTimeoutMs: number;
   /** Largest request line plus headers Node's HTTP parser accepts (REST and stream upgrades), bytes; more is 431. */
   readonly httpMaxHeaderBytes: number;
+  /**
+   * Worker slots HTTP requests may hold at once, slots (FRAMEWIRE_HTTP_MAX_SLOTS, 1..workerSlots; default all).
+   * Below workerSlots, a stream frame never waits behind a REST frame; REST runs slower while streams are busy.
+   */
+  readonly httpMaxSlots: number;
   /** HTTP requests that may wait for a slot; one more is answered 503 server_busy at once, requests. */
   readonly maxQueuedRequests: number;
   /** Longest an HTTP request waits for a slot before it is answered 503 server_busy, ms. */
@@ -208,6 +219,11 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
   const token = authToken(env);
 
   const workerSlots = integer(env, 'FRAMEWIRE_WORKER_SLOTS', cores, 1, MAX_SLOTS);
+  const httpMaxSlots = integer(env, 'FRAMEWIRE_HTTP_MAX_SLOTS', workerSlots, 1, MAX_SLOTS);
+  if (httpMaxSlots > workerSlots) throw new ConfigError('FRAMEWIRE_HTTP_MAX_SLOTS', `(${httpMaxSlots}) must not exceed FRAMEWIRE_WORKER_SLOTS (${workerSlots})`);
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const restPort = env.FRAMEWIRE_REST_PORT === undefined || env.FRAMEWIRE_REST_PORT === '' ? undefined : integer(env, 'FRAMEWIRE_REST_PORT', 0, 0, 65535);
+  if (restPort !== undefined && restPort !== 0 && restPort === port) throw new ConfigError('FRAMEWIRE_REST_PORT', `(${restPort}) must differ from PORT: the REST port is a second listener`);
 
   const httpHeadersTimeoutMs = integer(env, 'FRAMEWIRE_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000);
   const httpRequestTimeoutMs = integer(env, 'FRAMEWIRE_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
@@ -217,14 +233,16 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
   }
 
   const config: Config = {
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port,
     host,
+    restPort,
     authToken: token,
     logLevel,
     modelDir: filePath(env, 'FRAMEWIRE_MODEL_DIR', path.join(PROJECT_ROOT, '.models')),
     modelMirror: env.FRAMEWIRE_MODEL_MIRROR ? filePath(env, 'FRAMEWIRE_MODEL_MIRROR', '') : undefined,
     pipelinesFile: filePath(env, 'FRAMEWIRE_PIPELINES', path.join(PROJECT_ROOT, 'config', 'pipelines.json')),
     workerSlots,
+    httpMaxSlots,
     openCvThreads: integer(env, 'FRAMEWIRE_OPENCV_THREADS', cores, 1, MAX_THREADS),
     coreSharing: boolean(env, 'FRAMEWIRE_CORE_SHARING', true),
     httpHeadersTimeoutMs,

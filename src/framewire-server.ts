@@ -10,7 +10,9 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from './api/app';
 import { exposureWarning } from './api/auth';
 import { HttpDrain } from './api/http-drain';
+import { localInferenceGate } from './api/inference-gate';
 import { RequestTurns } from './api/request-turns';
+import { RestThread } from './api/rest-port/rest-thread';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -29,6 +31,8 @@ export interface RunningServer {
   readonly metrics: Metrics;
   readonly http: http.Server;
   readonly port: number;
+  /** The REST port (FRAMEWIRE_REST_PORT), served by its own thread; undefined when it is off. */
+  readonly restPort: number | undefined;
   /** Resolves when every model is loaded and warmed up (also when /readyz turns 200). */
   readonly ready: Promise<void>;
   /**
@@ -43,7 +47,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
   // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
   const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
-  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), config.maxQueuedRequests, config.maxQueueWaitMs);
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), config.maxQueuedRequests, config.maxQueueWaitMs, Math.min(config.httpMaxSlots, service.slots));
   const streams = new StreamService({
     scheduler,
     pipelines: service,
@@ -66,7 +70,9 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // HTTP drains on the stream service's 'accepting': one truth for 'shutting down'.
   const drain = new HttpDrain(() => streams.accepting);
   // Each HTTP request is handled in its own event-loop turn, so a burst cannot hold the streams' frames back.
-  const turns = new RequestTurns(createApp(service, scheduler, metrics, config.maxFrameBytes, log, drain, { corsOrigins: config.corsOrigins, demo: config.demo, authToken: config.authToken }));
+  const gate = localInferenceGate(service, scheduler, metrics);
+  const web = { corsOrigins: config.corsOrigins, demo: config.demo, authToken: config.authToken };
+  const turns = new RequestTurns(createApp({ gate, ready: () => service.ready, metrics, maxFrameBytes: config.maxFrameBytes, log, drain, web }));
   const server = http.createServer(
     {
       // Slow or stalled clients cannot hold connections: a request's headers and its whole body each have a
@@ -86,12 +92,30 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  log.info({ host: config.host, port }, 'listening; loading models');
+  // The REST port's thread: REST requests there are accepted and parsed off this event loop (the streams').
+  let rest: { thread: RestThread; port: number } | undefined;
+  if (config.restPort !== undefined) {
+    const settings = { port: config.restPort, host: config.host, headersTimeoutMs: config.httpHeadersTimeoutMs, requestTimeoutMs: config.httpRequestTimeoutMs, maxHeaderBytes: config.httpMaxHeaderBytes, maxFrameBytes: config.maxFrameBytes, corsOrigins: config.corsOrigins, authToken: config.authToken, logLevel: config.logLevel };
+    try {
+      rest = await RestThread.start(settings, gate, log, (err) => {
+        // A REST port that stopped answering while /readyz says ready would keep its traffic: stop the whole
+        // instance so its supervisor restarts it.
+        log.fatal({ err }, 'the REST port stopped; exiting');
+        process.exit(1);
+      });
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+    rest.thread.setState(false, true);
+  }
+  log.info({ host: config.host, port, rest_port: rest?.port }, 'listening; loading models');
   const exposed = exposureWarning(config.host, config.authToken);
   if (exposed) log.warn({ host: config.host }, exposed);
 
   const started = Date.now();
   const ready = service.load().then(() => {
+    rest?.thread.setState(true, streams.accepting);
     const cv = openCvInfo();
     log.info(
       { instance_id: config.instanceId, load_ms: Date.now() - started, pipelines: service.describe().map((p) => p.id), default_pipeline: service.defaultPipeline, worker_slots: config.workerSlots, opencv: cv.version, opencv_threads: cv.threads, opencv_parallel: cv.parallel },
@@ -107,6 +131,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
     metrics,
     http: server,
     port,
+    restPort: rest?.port,
     ready,
     close: async () => {
       // The listener stays open while the server drains: a new upgrade or request meanwhile gets a 503
@@ -114,10 +139,14 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       // for HTTP too), then the HTTP requests already accepted; half a second of the deadline is left for
       // the sockets and the process.
       const end = performance.now() + config.stream.shutdownTimeoutMs - 500;
+      // The REST port stops accepting with the main port, and drains beside the streams.
+      rest?.thread.setState(service.ready, false);
+      const restClosed = rest?.thread.close(Math.max(100, end - performance.now() - 500));
       await stream.shutdown(Math.max(100, end - performance.now() - 500));
       await turns.idle(Math.max(0, end - performance.now()));
       const drained = await drain.idle(Math.max(0, end - performance.now()));
       if (!drained) log.warn({ open_requests: drain.active }, 'shutdown deadline reached; cutting remaining HTTP requests');
+      await restClosed;
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await httpClosed;

@@ -20,6 +20,16 @@ test('defaults', (t) => {
   t.true(Object.isFrozen(config));
 });
 
+test('REST port: off by default; on when set, 0 for any free port; HTTP may use every slot unless capped', (t) => {
+  t.is(loadConfig({}, 2).restPort, undefined);
+  t.is(loadConfig({ FRAMEWIRE_REST_PORT: '' }, 2).restPort, undefined, 'empty is unset');
+  t.is(loadConfig({ FRAMEWIRE_REST_PORT: '8081' }, 2).restPort, 8081);
+  t.is(loadConfig({ PORT: '0', FRAMEWIRE_REST_PORT: '0' }, 2).restPort, 0, 'two free ports (tests)');
+  t.is(loadConfig({}, 2).httpMaxSlots, 2);
+  t.is(loadConfig({ FRAMEWIRE_HTTP_MAX_SLOTS: '1' }, 2).httpMaxSlots, 1);
+  t.is(loadConfig({ FRAMEWIRE_WORKER_SLOTS: '4' }, 2).httpMaxSlots, 4, 'follows the slots');
+});
+
 test('defaults follow the core count', (t) => {
   const config = loadConfig({}, 8);
   t.is(config.workerSlots, 8);
@@ -37,6 +47,12 @@ const invalid: [Record<string, string>, RegExp][] = [
   [{ FRAMEWIRE_SCALED_DECODE: 'maybe' }, /^FRAMEWIRE_SCALED_DECODE: must be true or false/],
   [{ FRAMEWIRE_CORE_SHARING: 'tbb' }, /^FRAMEWIRE_CORE_SHARING: must be true or false/],
   [{ FRAMEWIRE_MAX_QUEUED_REQUESTS: 'many' }, /^FRAMEWIRE_MAX_QUEUED_REQUESTS: must be a whole number/],
+  [{ FRAMEWIRE_REST_PORT: '8080' }, /^FRAMEWIRE_REST_PORT: \(8080\) must differ from PORT/],
+  [{ PORT: '9000', FRAMEWIRE_REST_PORT: '9000' }, /^FRAMEWIRE_REST_PORT: \(9000\) must differ from PORT/],
+  [{ FRAMEWIRE_REST_PORT: 'rest' }, /^FRAMEWIRE_REST_PORT: must be a whole number/],
+  [{ FRAMEWIRE_REST_PORT: '65536' }, /^FRAMEWIRE_REST_PORT: must be between 0 and 65535/],
+  [{ FRAMEWIRE_HTTP_MAX_SLOTS: '0' }, /^FRAMEWIRE_HTTP_MAX_SLOTS: must be between 1 and 64/],
+  [{ FRAMEWIRE_WORKER_SLOTS: '2', FRAMEWIRE_HTTP_MAX_SLOTS: '3' }, /^FRAMEWIRE_HTTP_MAX_SLOTS: \(3\) must not exceed FRAMEWIRE_WORKER_SLOTS \(2\)/],
   [{ FRAMEWIRE_HTTP_HEADERS_TIMEOUT_MS: '20000', FRAMEWIRE_HTTP_REQUEST_TIMEOUT_MS: '10000' }, /^FRAMEWIRE_HTTP_HEADERS_TIMEOUT_MS: \(20000\) must not exceed FRAMEWIRE_HTTP_REQUEST_TIMEOUT_MS \(10000\)/],
 ];
 

@@ -6,6 +6,7 @@ import { gzipSync } from 'node:zlib';
 import test from 'ava';
 
 import { createApp } from '../src/api/app';
+import { localInferenceGate } from '../src/api/inference-gate';
 import { HttpDrain } from '../src/api/http-drain';
 import { createLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';
@@ -109,7 +110,8 @@ test('/readyz is 503 not_ready until the models are loaded, then 200', async (t)
   const config = testConfig({ FRAMEWIRE_WORKER_SLOTS: '1' });
   const service = await VideoFilePipelineService.create(config, readManifest());
   const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes) => service.runFrame(pipelineId, bytes));
-  const app = http.createServer(createApp(service, scheduler, new Metrics((id) => id), config.maxFrameBytes, createLogger('silent'), new HttpDrain(() => true)));
+  const metrics = new Metrics((id) => id);
+  const app = http.createServer(createApp({ gate: localInferenceGate(service, scheduler, metrics), ready: () => service.ready, metrics, maxFrameBytes: config.maxFrameBytes, log: createLogger('silent'), drain: new HttpDrain(() => true) }));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   try {

@@ -20,7 +20,7 @@ interface Call {
  * A scheduler over a fake engine: each runFrame call waits until the test finishes it. Frames are labelled
  * by their bytes ("A#0"); `log` records, in order, every take, run and done.
  */
-function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity) {
+function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity, maxHttpSlots = capacity) {
   const log: string[] = [];
   const calls: Call[] = [];
   let running = 0;
@@ -31,7 +31,7 @@ function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs 
     maxRunning = Math.max(maxRunning, running);
     log.push(`run ${label}`);
     return new Promise<FrameOutcome>((resolve, reject) => calls.push({ label, resolve, reject })).finally(() => (running -= 1));
-  }, maxQueuedRequests, maxQueueWaitMs);
+  }, maxQueuedRequests, maxQueueWaitMs, maxHttpSlots);
   const call = (label: string): Call => {
     const found = calls.find((c) => c.label === label);
     if (!found) throw new Error(`${label} is not running; log: ${log.join(', ')}`);
@@ -76,6 +76,8 @@ function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs 
 test('capacity must be a positive integer', (t) => {
   for (const bad of [0, -1, 1.5, Number.NaN]) t.throws(() => new FrameScheduler(bad, async () => answer('x')), { instanceOf: RangeError });
   t.is(new FrameScheduler(3, async () => answer('x')).capacity, 3);
+  for (const bad of [0, 4, 1.5]) t.throws(() => new FrameScheduler(3, async () => answer('x'), Infinity, Infinity, bad), { instanceOf: RangeError }, `maxHttpSlots ${bad}`);
+  t.is(new FrameScheduler(3, async () => answer('x')).maxHttpSlots, 3, 'by default HTTP may use every slot');
 });
 
 test('never more than capacity frames run; a finished frame frees its slot for the next lane', async (t) => {
@@ -188,6 +190,34 @@ test('a stream frame that arrives during an HTTP burst takes the next free slot,
   t.deepEqual(runs(), ['r0', 'r1', 'S#0', 'r2', 'r3']);
   for (let i = 2; i < 10; i++) await finish(`r${i}`);
   t.deepEqual((await Promise.all(requests)).map(describe), Array.from({ length: 10 }, (_, i) => `r${i}`));
+});
+
+test('with maxHttpSlots below capacity, HTTP frames never hold the last slot: a stream frame starts at once', async (t) => {
+  const { scheduler, lane, request, finish, runs } = harness(2, Infinity, Infinity, 1);
+  const requests = Array.from({ length: 4 }, (_, i) => request(`r${i}`));
+  t.deepEqual(runs(), ['r0'], 'the burst holds one slot, the other stays free');
+  t.is(scheduler.inFlightRequests, 1);
+  scheduler.wake(lane('S', 1)); // a paced stream's frame arrives
+  t.deepEqual(runs(), ['r0', 'S#0'], 'it runs at once, without waiting for r0');
+  await finish('S#0');
+  t.deepEqual(runs(), ['r0', 'S#0'], 'the freed slot is not given to the HTTP lane over its cap');
+  await finish('r0');
+  t.deepEqual(runs(), ['r0', 'S#0', 'r1']);
+  for (const label of ['r1', 'r2', 'r3']) await finish(label);
+  t.deepEqual((await Promise.all(requests)).map(describe), ['r0', 'r1', 'r2', 'r3'], 'every request still runs, in order');
+  t.is(scheduler.inFlightRequests, 0);
+  t.is(scheduler.inFlight, 0);
+});
+
+test('the HTTP slot cap leaves turns alone: busy stream lanes and the HTTP lane still alternate in one slot', async (t) => {
+  const { scheduler, lane, request, finish, runs } = harness(2, Infinity, Infinity, 1);
+  const requests = ['r0', 'r1', 'r2'].map((r) => request(r));
+  scheduler.wake(lane('A', 3, { rewakeOnTake: true }));
+  t.deepEqual(runs(), ['r0', 'A#0']);
+  for (const label of ['A#0', 'r0', 'A#1']) await finish(label);
+  t.deepEqual(runs(), ['r0', 'A#0', 'A#1', 'r1', 'A#2'], 'A takes the slot HTTP may not; HTTP runs when its own frees');
+  for (const label of ['r1', 'A#2', 'r2']) await finish(label);
+  t.deepEqual((await Promise.all(requests)).map(describe), ['r0', 'r1', 'r2']);
 });
 
 test('a lane that wakes from idle joins the current round once: lanes that stay busy still alternate', async (t) => {

@@ -2,13 +2,12 @@ import express, { type Express } from 'express';
 
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import type { VideoFilePipelineService } from '../services/pipeline';
-import type { FrameScheduler } from '../services/streaming';
 import { FramewireError } from '../errors';
 import { accessLog } from './access-log';
 import { corsMiddleware } from './cors';
-import { HttpDrain } from './http-drain';
+import type { HttpDrain } from './http-drain';
 import { errorHandler, sendError } from './http-errors';
+import type { InferenceGate } from './inference-gate';
 import { apiDocsRouter } from './routes/api-docs';
 import { demoRouter } from './routes/demo';
 import { healthRouter } from './routes/health';
@@ -23,7 +22,27 @@ export interface WebOptions {
   readonly authToken?: string;
 }
 
-export function createApp(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics, maxFrameBytes: number, log: Logger, drain: HttpDrain, web: WebOptions = { corsOrigins: [], demo: false }): Express {
+export interface AppParts {
+  /** The REST routes' way to the scheduler: in-process, or over messages from the REST port's thread. */
+  readonly gate: InferenceGate;
+  /** /readyz: every model loaded and warmed up. */
+  readonly ready: () => boolean;
+  readonly maxFrameBytes: number;
+  readonly log: Logger;
+  readonly drain: HttpDrain;
+  readonly web?: WebOptions;
+  /**
+   * The main port's extras: /metrics, the API descriptions and (web.demo) the demo. The REST port serves
+   * only /v1/ and the probes.
+   */
+  readonly metrics?: Metrics;
+}
+
+/**
+ * The Express app of either port, in one order: access log, CORS, drain, probes, [metrics, docs, demo],
+ * token for /v1/, the pipelines routes, not_found, the error handler.
+ */
+export function createApp({ gate, ready, maxFrameBytes, log, drain, web = { corsOrigins: [], demo: false }, metrics }: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
   // No ETag: answers are results of a POST or live state, never revalidated, and Express would hash every body.
@@ -32,14 +51,16 @@ export function createApp(service: VideoFilePipelineService, scheduler: FrameSch
   const cors = corsMiddleware(web.corsOrigins);
   if (cors) app.use(cors);
   app.use(drain.middleware());
-  app.use(healthRouter(service));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.use(apiDocsRouter());
-  if (web.demo) app.use(demoRouter());
+  app.use(healthRouter(ready));
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+    app.use(apiDocsRouter());
+    if (web.demo) app.use(demoRouter());
+  }
   app.use('/v1', requireToken(web.authToken));
-  app.use(pipelinesRouter(service, scheduler, metrics, maxFrameBytes));
+  app.use(pipelinesRouter(gate, maxFrameBytes));
   app.use((req, res) => sendError(res, new FramewireError('not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler(log));
   return app;

@@ -77,6 +77,8 @@ export class FrameScheduler {
   /** The start tag of the frame started last: the current round. */
   private round = 0;
   private running = 0;
+  /** Of `running`, the frames from the HTTP lane (held to maxHttpSlots). */
+  private runningRequests = 0;
   /** HTTP requests admitted whose body is still being read: they count against maxQueuedRequests. */
   private placesHeld = 0;
   private pumping = false;
@@ -99,14 +101,20 @@ export class FrameScheduler {
    * @param maxQueueWaitMs how long an HTTP request may wait for its turn; then it is answered server_busy
    *   and leaves the lane. The HTTP lane gets one turn per round, so with many busy streams a queued request
    *   could otherwise wait minutes, its client long gone.
+   * @param maxHttpSlots slots HTTP requests may hold at once (FRAMEWIRE_HTTP_MAX_SLOTS). Below `capacity`, a
+   *   slot is always left to the streams: a stream frame then never waits behind an HTTP frame, at the price
+   *   of REST throughput while streams are busy. The HTTP lane is passed over, not dropped, while it is at
+   *   the cap; it keeps its place in the round.
    */
   constructor(
     readonly capacity: number,
     private readonly runFrame: RunFrame,
     readonly maxQueuedRequests = Infinity,
     readonly maxQueueWaitMs = Infinity,
+    readonly maxHttpSlots = capacity,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(maxHttpSlots) || maxHttpSlots < 1 || maxHttpSlots > capacity) throw new RangeError(`maxHttpSlots must be an integer from 1 to capacity (${capacity}), got ${maxHttpSlots}`);
   }
 
   /** The lane has a frame to offer: it gets a turn (once, however often it calls). */
@@ -128,19 +136,21 @@ export class FrameScheduler {
 
   /**
    * The ready lane whose turn it is: the smallest start tag; among equals the freshest frame, then the earliest
-   * to wake (a lane that does not say when its frame arrived counts as older than any that does).
+   * to wake (a lane that does not say when its frame arrived counts as older than any that does). The HTTP
+   * lane is skipped while its frames hold maxHttpSlots; undefined when no lane may run now.
    */
-  private nextLane(): [Lane, number] {
+  private nextLane(): [Lane, number] | undefined {
     let best: [Lane, number] | undefined;
     let bestSince = -Infinity;
     for (const entry of this.ready) {
+      if (entry[0] === this.requestLane && this.runningRequests >= this.maxHttpSlots) continue;
       const since = entry[0].heldSince?.() ?? -Infinity;
       if (!best || entry[1] < best[1] || (entry[1] === best[1] && since > bestSince)) {
         best = entry;
         bestSince = since;
       }
     }
-    return best as [Lane, number];
+    return best;
   }
 
   /**
@@ -203,6 +213,11 @@ export class FrameScheduler {
     return this.ready.size;
   }
 
+  /** Of inFlight, the frames of HTTP requests. */
+  get inFlightRequests(): number {
+    return this.runningRequests;
+  }
+
   /** HTTP requests waiting for their turn (stream frames wait in their session: see StreamService.waiting). */
   get queuedRequests(): number {
     return this.requests.length;
@@ -213,7 +228,9 @@ export class FrameScheduler {
     this.pumping = true;
     try {
       while (this.running < this.capacity && this.ready.size > 0) {
-        const [lane, start] = this.nextLane();
+        const next = this.nextLane();
+        if (!next) break; // only the HTTP lane is ready, and it is at maxHttpSlots: a finishing frame pumps again
+        const [lane, start] = next;
         this.ready.delete(lane);
         const frame = lane.take();
         if (!frame) continue; // nothing worth running after all: the lane wakes again when it has a frame
@@ -222,17 +239,19 @@ export class FrameScheduler {
         // A lane ready again from inside its own take (the HTTP lane while requests wait) had its turn in this
         // round: it goes in line for the next one, behind the lanes already there.
         if (this.ready.delete(lane)) this.ready.set(lane, start + 1);
-        this.start(frame);
+        this.start(frame, lane === this.requestLane);
       }
     } finally {
       this.pumping = false;
     }
   }
 
-  private start(frame: LaneFrame): void {
+  private start(frame: LaneFrame, fromRequestLane: boolean): void {
     this.running += 1;
+    if (fromRequestLane) this.runningRequests += 1;
     const finish = (outcome: FrameOutcome): void => {
       this.running -= 1;
+      if (fromRequestLane) this.runningRequests -= 1;
       // Refill the slot before delivering: the answer's send must not delay the next frame.
       this.pump();
       frame.done(outcome);

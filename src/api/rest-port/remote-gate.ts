@@ -1,0 +1,74 @@
+/**
+ * The InferenceGate of the REST port's thread: each call is a message to the main thread, which runs it
+ * against the real gate (rest-thread.ts) and answers by id.
+ */
+import type { MessagePort } from 'node:worker_threads';
+
+import { FramewireError } from '../../errors';
+import type { Admission, InferenceGate, PipelineList } from '../inference-gate';
+import type { ErrorData, FromRestThread, ToRestThread } from './messages';
+
+type Pending = (message: ToRestThread) => void;
+
+const toError = (error: ErrorData): FramewireError => new FramewireError(error.code, error.detail, error.internalDetail);
+
+/** Moves a body's bytes to the main thread without a copy when the Buffer owns its whole ArrayBuffer. */
+function movable(bytes: Buffer): ArrayBuffer {
+  // Bodies under 4 KiB may sit in Node's shared Buffer pool: moving that would detach it under other Buffers.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+export class RemoteGate implements InferenceGate {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly port: MessagePort) {}
+
+  /** Routes an answer from the main thread to the call waiting for it. */
+  deliver(message: ToRestThread): void {
+    if (!('id' in message)) return;
+    const resolve = this.pending.get(message.id);
+    this.pending.delete(message.id);
+    resolve?.(message);
+  }
+
+  pipelines(): Promise<PipelineList> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (m) => (m.type === 'pipelines' ? resolve(m.list) : reject(m.type === 'error' ? toError(m.error) : new Error(`unexpected ${m.type}`))));
+      this.send({ type: 'pipelines', id });
+    });
+  }
+
+  admit(pipelineId: string, query: string): Promise<Admission | FramewireError> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, (m) => resolve(m.type === 'admitted' ? this.admission(id) : m.type === 'error' ? toError(m.error) : new FramewireError('internal_error', `unexpected ${m.type}`)));
+      this.send({ type: 'admit', id, pipelineId, query });
+    });
+  }
+
+  private admission(id: number): Admission {
+    let held = true;
+    return {
+      run: (bytes) => {
+        held = false;
+        return new Promise<string | FramewireError>((resolve) => {
+          this.pending.set(id, (m) => resolve(m.type === 'answer' ? m.json : m.type === 'error' ? toError(m.error) : new FramewireError('internal_error', `unexpected ${m.type}`)));
+          const moved = movable(bytes);
+          this.port.postMessage({ type: 'run', id, bytes: moved } satisfies FromRestThread, [moved]);
+        });
+      },
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.send({ type: 'release', id });
+      },
+    };
+  }
+
+  private send(message: FromRestThread): void {
+    this.port.postMessage(message);
+  }
+}
