@@ -32,15 +32,15 @@ export interface AppParts {
   readonly drain: HttpDrain;
   readonly web?: WebOptions;
   /**
-   * The main port's extras: /metrics, the API descriptions and (web.demo) the demo. The REST port serves
-   * only /v1/ and the probes.
+   * The main port's extras: /metrics and (web.demo) the demo. The REST port serves only /v1/ (the API
+   * descriptions included) and the probes.
    */
   readonly metrics?: Metrics;
 }
 
 /**
- * The Express app of either port, in one order: access log, CORS, drain, probes, [metrics, docs, demo],
- * token for /v1/, the pipelines routes, not_found, the error handler.
+ * The Express app of either port, in one order: access log, CORS, drain, probes, [metrics, demo], API
+ * descriptions, token for /v1/, the pipelines routes, not_found, the error handler.
  */
 export function createApp({ gate, ready, maxFrameBytes, log, drain, web = { corsOrigins: [], demo: false }, metrics }: AppParts): Express {
   const app = express();
@@ -56,9 +56,9 @@ export function createApp({ gate, ready, maxFrameBytes, log, drain, web = { cors
     app.get('/metrics', async (_req, res) => {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });
-    app.use(apiDocsRouter());
     if (web.demo) app.use(demoRouter());
   }
+  app.use(apiDocsRouter());
   app.use('/v1', requireToken(web.authToken));
   app.use(pipelinesRouter(gate, maxFrameBytes));
   app.use((req, res) => sendError(res, new FramewireError('not_found', `no route ${req.method} ${req.path}`)));
