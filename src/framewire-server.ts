@@ -95,7 +95,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // The REST port's thread: REST requests there are accepted and parsed off this event loop (the streams').
   let rest: { thread: RestThread; port: number } | undefined;
   if (config.restPort !== undefined) {
-    const settings = { port: config.restPort, host: config.host, headersTimeoutMs: config.httpHeadersTimeoutMs, requestTimeoutMs: config.httpRequestTimeoutMs, maxHeaderBytes: config.httpMaxHeaderBytes, maxFrameBytes: config.maxFrameBytes, corsOrigins: config.corsOrigins, authToken: config.authToken, logLevel: config.logLevel };
+    const settings = { port: config.restPort, host: config.host, headersTimeoutMs: config.httpHeadersTimeoutMs, requestTimeoutMs: config.httpRequestTimeoutMs, maxHeaderBytes: config.httpMaxHeaderBytes, maxFrameBytes: config.maxFrameBytes, maxOutstanding: config.maxQueuedRequests + scheduler.maxHttpSlots, corsOrigins: config.corsOrigins, authToken: config.authToken, logLevel: config.logLevel };
     try {
       rest = await RestThread.start(settings, gate, log, (err) => {
         // A REST port that stopped answering while /readyz says ready would keep its traffic: stop the whole

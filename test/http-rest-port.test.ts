@@ -4,8 +4,11 @@
  * request ids), shares the one scheduler's bound, gives back a place when a client leaves, and drains at
  * shutdown. Real server, real models and media.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import test from 'ava';
@@ -13,6 +16,7 @@ import test from 'ava';
 import { ConfigError, loadConfig } from '../src/config';
 import { startServer } from '../src/framewire-server';
 import { createLogger } from '../src/logger';
+import { Haproxy } from './cluster/load-balancers';
 import { jpegHeaderOnly } from './helpers/jpeg-bytes';
 import { readMedia } from './helpers/media';
 import { runningServer } from './helpers/service';
@@ -178,6 +182,32 @@ test('at shutdown the REST port answers every accepted request; new ones and /re
   await closing;
   t.deepEqual(statuses.filter((s) => s !== 200), [], 'every accepted request got its result');
   await t.throwsAsync(fetch(`${base}/healthz`), undefined, 'the port is closed');
+});
+
+test('behind the shipped HAProxy with FRAMEWIRE_REST_BACKEND_1, /v1/ goes to the REST port and the rest to the main port', async (t) => {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'fw-rest-haproxy-'));
+  const proxy = await Haproxy.start([`127.0.0.1:${server.port}`], workDir, undefined, [`127.0.0.1:${server.restPort!}`]);
+  try {
+    await proxy.waitForStatus('fw1', 'UP', 10_000);
+    await proxy.waitForStatus('rest1', 'UP', 10_000, 'framewire_rest');
+    const sessions = async (): Promise<[number, number]> => [(await proxy.servers())[0].total, (await proxy.servers('framewire_rest'))[0].total];
+    const base = `http://127.0.0.1:${proxy.port}`;
+    // Health checks are not sessions: only requests count.
+    const [main0, rest0] = await sessions();
+    const infer = await fetch(`${base}/v1/pipelines/detect/infer`, { ...post(readMedia('messi5.jpg')), headers: { ...jpeg, ...auth, Connection: 'close' } });
+    t.is(infer.status, 200);
+    t.is(((await infer.json()) as { pipeline_id: string }).pipeline_id, 'detect');
+    const [main1, rest1] = await sessions();
+    t.deepEqual([main1 - main0, rest1 - rest0], [0, 1], '/v1/ went to the REST port');
+    const metrics = await fetch(`${base}/metrics`, { headers: { Connection: 'close' } });
+    t.is(metrics.status, 200);
+    await metrics.text();
+    const [main2, rest2] = await sessions();
+    t.deepEqual([main2 - main1, rest2 - rest1], [1, 0], '/metrics went to the main port');
+  } finally {
+    await proxy.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
 });
 
 test('a REST port that cannot listen stops the start, naming the variable, and frees the main port', async (t) => {

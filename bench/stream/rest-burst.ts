@@ -1,6 +1,6 @@
 /**
  * npm run bench:rest-burst -- [--pipeline detect_fast --fps 10 --bursts 8 --burst-size 200 --quiet-seconds 3]
- *                            [--body-bytes N] [--client-nice N] [--variant env:K=V,... | root:DIR ...]
+ *                            [--body-bytes N] [--client-nice N] [--variant env:K=V,... | root:DIR | haproxy:FILE[,K=V...] ...]
  *
  * Issue 9, defect 15: how much does a burst of parallel REST requests stall a paced stream? One paced stream
  * session (vtest frames, `--fps`) runs against a real server process (npm start's flags). Each round has a
@@ -18,6 +18,9 @@
  *
  * With several --variant values the servers alternate round by round (paired: this VM drifts within
  * minutes), e.g. --variant root:/tmp/fw-old --variant env: to compare an older checkout with this one.
+ * A variant that sets FRAMEWIRE_REST_PORT (a fixed port, e.g. --variant env:FRAMEWIRE_REST_PORT=18181) gets its
+ * burst on that port, the REST port's own thread; the stream stays on the main port. With `haproxy:FILE` as
+ * well, the proxy routes /v1/ to the REST port (FRAMEWIRE_REST_BACKEND_1) and both go through it.
  * `--variant haproxy:FILE` runs this checkout's server behind HAProxy started with FILE (the shipped
  * deploy/haproxy/haproxy.cfg or a variant of it): the stream and the burst then go through the proxy, as they
  * would in a deployment; the server's metrics are still read directly.
@@ -80,18 +83,24 @@ interface Variant {
 interface Target {
   readonly server: ServerProcess;
   readonly front: number;
+  /** Where the burst goes: the REST port when the variant sets FRAMEWIRE_REST_PORT, else `front`. */
+  readonly restPort: number;
   stop(): Promise<void>;
 }
 
 async function startTarget(variant: Variant): Promise<Target> {
   const server = await startServerProcess(variant.env, [], variant.root);
-  if (!variant.haproxy) return { server, front: server.port, stop: () => server.stop() };
+  const restPort = Number(variant.env.FRAMEWIRE_REST_PORT ?? 0);
+  if (!variant.haproxy) return { server, front: server.port, restPort: restPort || server.port, stop: () => server.stop() };
   const workDir = mkdtempSync(path.join(tmpdir(), 'fw-rest-burst-'));
-  const proxy = await Haproxy.start([`127.0.0.1:${server.port}`], workDir, path.resolve(variant.haproxy));
+  // With a REST port, the proxy routes /v1/ to it (FRAMEWIRE_REST_BACKEND_1), as a deployment would.
+  const proxy = await Haproxy.start([`127.0.0.1:${server.port}`], workDir, path.resolve(variant.haproxy), restPort ? [`127.0.0.1:${restPort}`] : []);
   await proxy.waitForStatus('fw1', 'UP', 10_000);
+  if (restPort) await proxy.waitForStatus('rest1', 'UP', 10_000, 'framewire_rest');
   return {
     server,
     front: proxy.port,
+    restPort: proxy.port,
     stop: async () => {
       await proxy.stop();
       await server.stop();
@@ -100,14 +109,24 @@ async function startTarget(variant: Variant): Promise<Target> {
   };
 }
 
-function parseVariant(spec: string): Variant {
-  if (spec.startsWith('root:')) return { name: spec, env: {}, root: spec.slice(5) };
-  if (spec.startsWith('haproxy:')) return { name: spec, env: {}, root: PROJECT_ROOT, haproxy: spec.slice(8) };
+/** `K=V,K=V` as an env object. */
+function envPairs(pairs: string[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const pair of spec.replace(/^env:/, '').split(',').filter(Boolean)) {
+  for (const pair of pairs.filter(Boolean)) {
     const [k, ...v] = pair.split('=');
     env[k] = v.join('=');
   }
+  return env;
+}
+
+function parseVariant(spec: string): Variant {
+  if (spec.startsWith('root:')) return { name: spec, env: {}, root: spec.slice(5) };
+  if (spec.startsWith('haproxy:')) {
+    // haproxy:FILE[,K=V...]: the server's env after the file.
+    const [file, ...pairs] = spec.slice(8).split(',');
+    return { name: spec, env: envPairs(pairs), root: PROJECT_ROOT, haproxy: file };
+  }
+  const env = envPairs(spec.replace(/^env:/, '').split(','));
   return { name: spec === 'env:' ? 'this checkout' : spec, env, root: PROJECT_ROOT };
 }
 
@@ -163,7 +182,7 @@ function waitBound(before: Map<number, number>, after: Map<number, number>): num
 }
 
 /** One round on a running server: quiet phase, then one burst, with the paced stream throughout. */
-async function round({ server, front }: Target, frames: Buffer[]): Promise<RoundFigures> {
+async function round({ server, front, restPort }: Target, frames: Buffer[]): Promise<RoundFigures> {
   const figures: RoundFigures = { quiet: [], burst: [], quietWait: [], burstWait: [], burstStale: 0, quietStale: 0, restOk: 0, restBusy: 0, restOther: 0, restEngineMs: [], streamEngineMs: [], burstMs: 0, serverWaitBoundMs: NaN, loopLagMaxMs: NaN, rssBefore: server.rssMb(), rssPeak: 0, jsCpuMs: 0 };
   const ws = new WebSocket(`ws://127.0.0.1:${front}/ws/video/stream?pipeline_id=${PIPELINE}`, { perMessageDeflate: false });
   const sentAt: number[] = [];
@@ -216,7 +235,7 @@ async function round({ server, front }: Target, frames: Buffer[]): Promise<Round
   const rssSampler = setInterval(() => (figures.rssPeak = Math.max(figures.rssPeak, server.child.exitCode === null ? server.rssMb() : 0)), 50);
   const bodies = BODY_BYTES === undefined ? frames : [Buffer.alloc(BODY_BYTES, 0x5a)];
   const report = await new Promise<BurstReport>((resolve, reject) => {
-    const worker = new Worker(path.join(__dirname, 'rest-burst-worker.js'), { workerData: { url: `http://127.0.0.1:${front}/v1/pipelines/${PIPELINE}/infer`, frames: bodies, size: BURST_SIZE, nice: Number(args['client-nice']) } });
+    const worker = new Worker(path.join(__dirname, 'rest-burst-worker.js'), { workerData: { url: `http://127.0.0.1:${restPort}/v1/pipelines/${PIPELINE}/infer`, frames: bodies, size: BURST_SIZE, nice: Number(args['client-nice']) } });
     worker.once('message', (r: BurstReport) => {
       resolve(r);
       void worker.terminate();

@@ -43,6 +43,8 @@ export interface HaproxyServerState {
   readonly status: string;
   /** Sessions open to it now. */
   readonly current: number;
+  /** Sessions it has had since HAProxy started. */
+  readonly total: number;
 }
 
 export class Haproxy {
@@ -61,12 +63,14 @@ export class Haproxy {
   /**
    * Starts haproxy in the foreground on a free loopback port in front of `backends` (address:port), with the
    * shipped file or `config` (a variant of it, same environment names; bench:rest-burst compares them).
+   * `restBackends` (the instances' FRAMEWIRE_REST_PORT addresses) routes /v1/ to them.
    */
-  static async start(backends: readonly string[], workDir: string, config: string = HAPROXY_CFG): Promise<Haproxy> {
+  static async start(backends: readonly string[], workDir: string, config: string = HAPROXY_CFG, restBackends: readonly string[] = []): Promise<Haproxy> {
     const port = await freePort();
     const statsSocket = path.join(workDir, 'haproxy.sock');
     const env: Record<string, string> = { FRAMEWIRE_LB_BIND: `127.0.0.1:${port}`, FRAMEWIRE_HAPROXY_STATS_SOCKET: statsSocket };
     backends.forEach((b, i) => (env[`FRAMEWIRE_BACKEND_${i + 1}`] = b));
+    restBackends.forEach((b, i) => (env[`FRAMEWIRE_REST_BACKEND_${i + 1}`] = b));
     const child = spawn('haproxy', ['-db', '-f', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(`[haproxy] ${chunk.toString()}`));
     const haproxy = new Haproxy(child, port, statsSocket);
@@ -88,8 +92,8 @@ export class Haproxy {
     return `ws://127.0.0.1:${this.port}/ws/video/stream?pipeline_id=detect_fast`;
   }
 
-  /** The backend's servers as `show stat` on the runtime API reports them. */
-  async servers(): Promise<HaproxyServerState[]> {
+  /** The servers of a backend (`framewire`, or `framewire_rest` for the REST ports) as `show stat` reports them. */
+  async servers(backend = 'framewire'): Promise<HaproxyServerState[]> {
     const csv = await new Promise<string>((resolve, reject) => {
       const socket = net.createConnection(this.statsSocket);
       let text = '';
@@ -105,16 +109,16 @@ export class Haproxy {
     return lines
       .slice(1)
       .map((line) => line.split(','))
-      .filter((f) => f[col('pxname')] === 'framewire' && /^fw\d$/.test(f[col('svname')]))
-      .map((f) => ({ name: f[col('svname')], status: f[col('status')], current: Number(f[col('scur')]) }));
+      .filter((f) => f[col('pxname')] === backend && /^(fw|rest)\d$/.test(f[col('svname')]))
+      .map((f) => ({ name: f[col('svname')], status: f[col('status')], current: Number(f[col('scur')]), total: Number(f[col('stot')]) }));
   }
 
-  /** Waits until server `name` reports `status` exactly (UP or DOWN), polling every 100 ms. */
-  async waitForStatus(name: string, status: 'UP' | 'DOWN', timeoutMs: number): Promise<void> {
+  /** Waits until server `name` (of `backend`) reports `status` exactly (UP or DOWN), polling every 100 ms. */
+  async waitForStatus(name: string, status: 'UP' | 'DOWN', timeoutMs: number, backend = 'framewire'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
-      last = (await this.servers()).find((s) => s.name === name)?.status ?? 'missing';
+      last = (await this.servers(backend)).find((s) => s.name === name)?.status ?? 'missing';
       if (last === status) return;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -22,8 +22,19 @@ function movable(bytes: Buffer): ArrayBuffer {
 export class RemoteGate implements InferenceGate {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Requests between admit and their answer (or release). */
+  private outstanding = 0;
 
-  constructor(private readonly port: MessagePort) {}
+  /**
+   * @param maxOutstanding the most requests this thread lets ask at once: the HTTP lane's bound plus the
+   *   slots HTTP may hold. Beyond it the main thread would refuse too; refusing here spares it the round trip,
+   *   so the bulk of a burst costs the streams' event loop nothing. The main thread's scheduler still decides
+   *   for every request that asks.
+   */
+  constructor(
+    private readonly port: MessagePort,
+    private readonly maxOutstanding: number,
+  ) {}
 
   /** Routes an answer from the main thread to the call waiting for it. */
   deliver(message: ToRestThread): void {
@@ -42,9 +53,20 @@ export class RemoteGate implements InferenceGate {
   }
 
   admit(pipelineId: string, query: string): Promise<Admission | FramewireError> {
+    if (this.outstanding >= this.maxOutstanding) {
+      return Promise.resolve(new FramewireError('server_busy', `${this.outstanding} HTTP requests are already waiting for a slot or running; retry shortly`));
+    }
+    this.outstanding += 1;
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, (m) => resolve(m.type === 'admitted' ? this.admission(id) : m.type === 'error' ? toError(m.error) : new FramewireError('internal_error', `unexpected ${m.type}`)));
+      this.pending.set(id, (m) => {
+        if (m.type === 'admitted') {
+          resolve(this.admission(id));
+          return;
+        }
+        this.outstanding -= 1;
+        resolve(m.type === 'error' ? toError(m.error) : new FramewireError('internal_error', `unexpected ${m.type}`));
+      });
       this.send({ type: 'admit', id, pipelineId, query });
     });
   }
@@ -55,7 +77,10 @@ export class RemoteGate implements InferenceGate {
       run: (bytes) => {
         held = false;
         return new Promise<string | FramewireError>((resolve) => {
-          this.pending.set(id, (m) => resolve(m.type === 'answer' ? m.json : m.type === 'error' ? toError(m.error) : new FramewireError('internal_error', `unexpected ${m.type}`)));
+          this.pending.set(id, (m) => {
+            this.outstanding -= 1;
+            resolve(m.type === 'answer' ? m.json : m.type === 'error' ? toError(m.error) : new FramewireError('internal_error', `unexpected ${m.type}`));
+          });
           const moved = movable(bytes);
           this.port.postMessage({ type: 'run', id, bytes: moved } satisfies FromRestThread, [moved]);
         });
@@ -63,6 +88,7 @@ export class RemoteGate implements InferenceGate {
       release: () => {
         if (!held) return;
         held = false;
+        this.outstanding -= 1;
         this.send({ type: 'release', id });
       },
     };

@@ -22,7 +22,7 @@ const send = (message: FromRestThread): void => port.postMessage(message);
 // Lines go straight to fd 1 from this thread (pino's destination writes there itself, not through the main
 // thread), with the main logger's options; `listener` tells the two ports' lines apart.
 const log = createLogger(settings.logLevel).child({ listener: 'rest' });
-const gate = new RemoteGate(port);
+const gate = new RemoteGate(port, settings.maxOutstanding);
 let ready = false;
 let accepting = true;
 const drain = new HttpDrain(() => accepting);
