@@ -46,8 +46,9 @@ export interface Config {
   /** Largest request line plus headers Node's HTTP parser accepts (REST and stream upgrades), bytes; more is 431. */
   readonly httpMaxHeaderBytes: number;
   /**
-   * Worker slots HTTP requests may hold at once, slots (FRAMEWIRE_HTTP_MAX_SLOTS, 1..workerSlots; default all).
-   * Below workerSlots, a stream frame never waits behind a REST frame; REST runs slower while streams are busy.
+   * Worker slots HTTP requests may hold at once while a stream session is open, slots (FRAMEWIRE_HTTP_MAX_SLOTS,
+   * 1..workerSlots; default all). Below workerSlots, a stream frame never waits behind a REST frame; REST gets
+   * fewer slots while streams are connected (every slot when none is).
    */
   readonly httpMaxSlots: number;
   /** HTTP requests that may wait for a slot; one more is answered 503 server_busy at once, requests. */

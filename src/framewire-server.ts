@@ -47,7 +47,13 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
   // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
   const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
-  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), config.maxQueuedRequests, config.maxQueueWaitMs, Math.min(config.httpMaxSlots, service.slots));
+  const scheduler: FrameScheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), {
+    maxQueuedRequests: config.maxQueuedRequests,
+    maxQueueWaitMs: config.maxQueueWaitMs,
+    maxHttpSlots: Math.min(config.httpMaxSlots, service.slots),
+    // The HTTP slot cap protects streams: with none open, REST may use every slot.
+    httpCapApplies: (): boolean => streams.activeSessions > 0,
+  });
   const streams = new StreamService({
     scheduler,
     pipelines: service,

@@ -63,11 +63,46 @@ test('haproxy -c passes with 1 and 8 backends from the environment, and fails wi
   t.true(seconds(tunnel![1]) > DEFAULT_HEARTBEAT_S * 2, 'a live WebSocket (pinged every heartbeat) never hits the tunnel timeout');
 });
 
-test('nginx -t passes on deploy/nginx/framewire.conf as shipped', (t) => {
+/** `nginx -t` on a site file inside a minimal nginx.conf of a temporary prefix. */
+function nginxTest(site: string): { status: number | null; stderr: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'framewire-nginx-t-'));
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir}/${k};`).join('\n');
-  writeFileSync(path.join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n${temp}\n  include ${NGINX_CONF};\n}\n`);
-  const run = spawnSync('nginx', ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+  writeFileSync(path.join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n${temp}\n  include ${site};\n}\n`);
+  return spawnSync('nginx', ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], { encoding: 'utf8' });
+}
+
+/** The shipped file with its commented REST-port blocks (upstream framewire_rest, location /v1/) switched on. */
+function withRestPortBlocks(conf: string): string {
+  let inBlock = false;
+  return conf
+    .split('\n')
+    .map((line) => {
+      if (/^\s*# (upstream framewire_rest|location \/v1\/) \{$/.test(line)) inBlock = true;
+      if (!inBlock) return line;
+      if (/^\s*# \}$/.test(line)) inBlock = false;
+      return line.replace('# ', '');
+    })
+    .join('\n');
+}
+
+test('nginx -t passes with the REST-port blocks uncommented, and they route /v1/ to framewire_rest', (t) => {
+  const conf = withRestPortBlocks(read('nginx', 'framewire.conf'));
+  t.regex(conf, /^upstream framewire_rest \{$/m);
+  t.regex(conf, /^\s*location \/v1\/ \{\n\s*proxy_pass http:\/\/framewire_rest;$/m);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'framewire-nginx-rest-')), 'framewire.conf');
+  writeFileSync(file, conf);
+  const run = nginxTest(file);
+  t.is(run.status, 0, run.stderr);
+});
+
+test('haproxy -c passes with REST backends, which get /v1/', (t) => {
+  const check = Haproxy.check({ FRAMEWIRE_LB_BIND: '127.0.0.1:18080', FRAMEWIRE_BACKEND_1: '127.0.0.1:18081', FRAMEWIRE_REST_BACKEND_1: '127.0.0.1:18091', FRAMEWIRE_REST_BACKEND_8: '127.0.0.1:18098' });
+  t.true(check.ok, check.output);
+  t.regex(read('haproxy', 'haproxy.cfg'), /^\s*use_backend framewire_rest if \{ path_beg \/v1\/ \}$/m);
+});
+
+test('nginx -t passes on deploy/nginx/framewire.conf as shipped', (t) => {
+  const run = nginxTest(NGINX_CONF);
   t.is(run.status, 0, run.stderr);
   t.regex(run.stderr, /test is successful/);
   const conf = read('nginx', 'framewire.conf');

@@ -20,7 +20,7 @@ interface Call {
  * A scheduler over a fake engine: each runFrame call waits until the test finishes it. Frames are labelled
  * by their bytes ("A#0"); `log` records, in order, every take, run and done.
  */
-function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity, maxHttpSlots = capacity) {
+function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity, maxHttpSlots = capacity, httpCapApplies = () => true) {
   const log: string[] = [];
   const calls: Call[] = [];
   let running = 0;
@@ -31,7 +31,7 @@ function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs 
     maxRunning = Math.max(maxRunning, running);
     log.push(`run ${label}`);
     return new Promise<FrameOutcome>((resolve, reject) => calls.push({ label, resolve, reject })).finally(() => (running -= 1));
-  }, maxQueuedRequests, maxQueueWaitMs, maxHttpSlots);
+  }, { maxQueuedRequests, maxQueueWaitMs, maxHttpSlots, httpCapApplies });
   const call = (label: string): Call => {
     const found = calls.find((c) => c.label === label);
     if (!found) throw new Error(`${label} is not running; log: ${log.join(', ')}`);
@@ -76,7 +76,7 @@ function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs 
 test('capacity must be a positive integer', (t) => {
   for (const bad of [0, -1, 1.5, Number.NaN]) t.throws(() => new FrameScheduler(bad, async () => answer('x')), { instanceOf: RangeError });
   t.is(new FrameScheduler(3, async () => answer('x')).capacity, 3);
-  for (const bad of [0, 4, 1.5]) t.throws(() => new FrameScheduler(3, async () => answer('x'), Infinity, Infinity, bad), { instanceOf: RangeError }, `maxHttpSlots ${bad}`);
+  for (const bad of [0, 4, 1.5]) t.throws(() => new FrameScheduler(3, async () => answer('x'), { maxHttpSlots: bad }), { instanceOf: RangeError }, `maxHttpSlots ${bad}`);
   t.is(new FrameScheduler(3, async () => answer('x')).maxHttpSlots, 3, 'by default HTTP may use every slot');
 });
 
@@ -207,6 +207,25 @@ test('with maxHttpSlots below capacity, HTTP frames never hold the last slot: a 
   t.deepEqual((await Promise.all(requests)).map(describe), ['r0', 'r1', 'r2', 'r3'], 'every request still runs, in order');
   t.is(scheduler.inFlightRequests, 0);
   t.is(scheduler.inFlight, 0);
+});
+
+test('the HTTP slot cap applies only while httpCapApplies says so: with no stream open, HTTP uses every slot', async (t) => {
+  let streamsOpen = false;
+  const { scheduler, request, finish, runs, lane } = harness(2, Infinity, Infinity, 1, () => streamsOpen);
+  const requests = ['r0', 'r1', 'r2', 'r3'].map((r) => request(r));
+  t.deepEqual(runs(), ['r0', 'r1'], 'no stream open: both slots');
+  streamsOpen = true;
+  const s = lane('S', 1);
+  scheduler.wake(s);
+  await finish('r0');
+  t.deepEqual(runs(), ['r0', 'r1', 'S#0'], 'a stream open: the freed slot goes to it');
+  await finish('S#0');
+  t.deepEqual(runs(), ['r0', 'r1', 'S#0'], 'r1 holds the one slot HTTP may have');
+  streamsOpen = false;
+  scheduler.remove(s); // the session closes: the cap lifts at once
+  t.deepEqual(runs(), ['r0', 'r1', 'S#0', 'r2']);
+  for (const label of ['r1', 'r2', 'r3']) await finish(label);
+  t.deepEqual((await Promise.all(requests)).map(describe), ['r0', 'r1', 'r2', 'r3']);
 });
 
 test('the HTTP slot cap leaves turns alone: busy stream lanes and the HTTP lane still alternate in one slot', async (t) => {

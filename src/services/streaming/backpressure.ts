@@ -48,6 +48,32 @@ export interface Lane {
   heldSince?(): number | undefined;
 }
 
+/** The scheduler's bounds on HTTP requests; each unbounded when left out. */
+export interface SchedulerLimits {
+  /**
+   * HTTP requests that may wait in their lane; one more is refused at once with server_busy, so a burst
+   * cannot hold unbounded memory (each waiting request holds its body).
+   */
+  readonly maxQueuedRequests?: number;
+  /**
+   * How long an HTTP request may wait for its turn; then it is answered server_busy and leaves the lane. The
+   * HTTP lane gets one turn per round, so with many busy streams a queued request could otherwise wait
+   * minutes, its client long gone.
+   */
+  readonly maxQueueWaitMs?: number;
+  /**
+   * Slots HTTP frames may hold at once (FRAMEWIRE_HTTP_MAX_SLOTS; default `capacity`). Below `capacity`, a
+   * slot is always left to the streams: a stream frame then never waits behind an HTTP frame. The HTTP lane is
+   * passed over, not dropped, while it is at the cap; it keeps its place in the round.
+   */
+  readonly maxHttpSlots?: number;
+  /**
+   * Whether the cap applies now (default: always). The server passes "a stream session is open": with no
+   * stream to protect, HTTP may use every slot.
+   */
+  readonly httpCapApplies?: () => boolean;
+}
+
 /** A place in the HTTP lane, held while a request's body is read (FrameScheduler.reserve). */
 export interface RequestPlace {
   /** Queues the request in the place held; it then waits its turn as FrameScheduler.request's do. */
@@ -96,26 +122,24 @@ export class FrameScheduler {
   /**
    * @param capacity frames inside the engine at once: the worker slots. More would only queue inside the
    *   engine, where a frame can no longer be superseded and only ages.
-   * @param maxQueuedRequests HTTP requests that may wait in their lane; one more is refused at once with
-   *   server_busy, so a burst cannot hold unbounded memory (each waiting request holds its body).
-   * @param maxQueueWaitMs how long an HTTP request may wait for its turn; then it is answered server_busy
-   *   and leaves the lane. The HTTP lane gets one turn per round, so with many busy streams a queued request
-   *   could otherwise wait minutes, its client long gone.
-   * @param maxHttpSlots slots HTTP requests may hold at once (FRAMEWIRE_HTTP_MAX_SLOTS). Below `capacity`, a
-   *   slot is always left to the streams: a stream frame then never waits behind an HTTP frame, at the price
-   *   of REST throughput while streams are busy. The HTTP lane is passed over, not dropped, while it is at
-   *   the cap; it keeps its place in the round.
    */
   constructor(
     readonly capacity: number,
     private readonly runFrame: RunFrame,
-    readonly maxQueuedRequests = Infinity,
-    readonly maxQueueWaitMs = Infinity,
-    readonly maxHttpSlots = capacity,
+    limits: SchedulerLimits = {},
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
-    if (!Number.isInteger(maxHttpSlots) || maxHttpSlots < 1 || maxHttpSlots > capacity) throw new RangeError(`maxHttpSlots must be an integer from 1 to capacity (${capacity}), got ${maxHttpSlots}`);
+    this.maxQueuedRequests = limits.maxQueuedRequests ?? Infinity;
+    this.maxQueueWaitMs = limits.maxQueueWaitMs ?? Infinity;
+    this.maxHttpSlots = limits.maxHttpSlots ?? capacity;
+    this.httpCapApplies = limits.httpCapApplies ?? (() => true);
+    if (!Number.isInteger(this.maxHttpSlots) || this.maxHttpSlots < 1 || this.maxHttpSlots > capacity) throw new RangeError(`maxHttpSlots must be an integer from 1 to capacity (${capacity}), got ${this.maxHttpSlots}`);
   }
+
+  readonly maxQueuedRequests: number;
+  readonly maxQueueWaitMs: number;
+  readonly maxHttpSlots: number;
+  private readonly httpCapApplies: () => boolean;
 
   /** The lane has a frame to offer: it gets a turn (once, however often it calls). */
   wake(lane: Lane): void {
@@ -127,6 +151,7 @@ export class FrameScheduler {
   remove(lane: Lane): void {
     this.ready.delete(lane);
     this.nextRound.delete(lane);
+    this.pump(); // the last session gone may lift the HTTP slot cap
   }
 
   /** Puts a lane in line: in the current round, unless it already had its turn in it (then the next one). */
@@ -143,7 +168,7 @@ export class FrameScheduler {
     let best: [Lane, number] | undefined;
     let bestSince = -Infinity;
     for (const entry of this.ready) {
-      if (entry[0] === this.requestLane && this.runningRequests >= this.maxHttpSlots) continue;
+      if (entry[0] === this.requestLane && this.runningRequests >= this.maxHttpSlots && this.httpCapApplies()) continue;
       const since = entry[0].heldSince?.() ?? -Infinity;
       if (!best || entry[1] < best[1] || (entry[1] === best[1] && since > bestSince)) {
         best = entry;
@@ -229,7 +254,9 @@ export class FrameScheduler {
     try {
       while (this.running < this.capacity && this.ready.size > 0) {
         const next = this.nextLane();
-        if (!next) break; // only the HTTP lane is ready, and it is at maxHttpSlots: a finishing frame pumps again
+        // Only the HTTP lane is ready, and it is at maxHttpSlots: a finishing frame pumps again, and so does a
+        // stream's wake; a closing session (the cap lifted) does too, through remove.
+        if (!next) break;
         const [lane, start] = next;
         this.ready.delete(lane);
         const frame = lane.take();
