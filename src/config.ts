@@ -47,8 +47,8 @@ export interface Config {
   readonly httpMaxHeaderBytes: number;
   /**
    * Worker slots HTTP requests may hold at once while a stream session is open, slots (FRAMEWIRE_HTTP_MAX_SLOTS,
-   * 1..workerSlots; default all). Below workerSlots, a stream frame never waits behind a REST frame; REST gets
-   * fewer slots while streams are connected (every slot when none is).
+   * 1..workerSlots; default workerSlots - 1, at least 1). Below workerSlots, a stream frame never waits behind a
+   * REST frame; REST gets fewer slots while streams are connected (every slot when none is).
    */
   readonly httpMaxSlots: number;
   /** HTTP requests that may wait for a slot; one more is answered 503 server_busy at once, requests. */
@@ -220,7 +220,8 @@ export function loadConfig(env: Env = process.env, cores: number = os.availableP
   const token = authToken(env);
 
   const workerSlots = integer(env, 'FRAMEWIRE_WORKER_SLOTS', cores, 1, MAX_SLOTS);
-  const httpMaxSlots = integer(env, 'FRAMEWIRE_HTTP_MAX_SLOTS', workerSlots, 1, MAX_SLOTS);
+  // By default one slot is left to the streams while any session is open (none to leave with a single slot).
+  const httpMaxSlots = integer(env, 'FRAMEWIRE_HTTP_MAX_SLOTS', Math.max(1, workerSlots - 1), 1, MAX_SLOTS);
   if (httpMaxSlots > workerSlots) throw new ConfigError('FRAMEWIRE_HTTP_MAX_SLOTS', `(${httpMaxSlots}) must not exceed FRAMEWIRE_WORKER_SLOTS (${workerSlots})`);
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const restPort = env.FRAMEWIRE_REST_PORT === undefined || env.FRAMEWIRE_REST_PORT === '' ? undefined : integer(env, 'FRAMEWIRE_REST_PORT', 0, 0, 65535);

@@ -20,14 +20,15 @@ test('defaults', (t) => {
   t.true(Object.isFrozen(config));
 });
 
-test('REST port: off by default; on when set, 0 for any free port; HTTP may use every slot unless capped', (t) => {
+test('REST port: off by default; on when set, 0 for any free port. HTTP leaves one slot to open streams by default', (t) => {
   t.is(loadConfig({}, 2).restPort, undefined);
   t.is(loadConfig({ FRAMEWIRE_REST_PORT: '' }, 2).restPort, undefined, 'empty is unset');
   t.is(loadConfig({ FRAMEWIRE_REST_PORT: '8081' }, 2).restPort, 8081);
   t.is(loadConfig({ PORT: '0', FRAMEWIRE_REST_PORT: '0' }, 2).restPort, 0, 'two free ports (tests)');
-  t.is(loadConfig({}, 2).httpMaxSlots, 2);
-  t.is(loadConfig({ FRAMEWIRE_HTTP_MAX_SLOTS: '1' }, 2).httpMaxSlots, 1);
-  t.is(loadConfig({ FRAMEWIRE_WORKER_SLOTS: '4' }, 2).httpMaxSlots, 4, 'follows the slots');
+  t.is(loadConfig({}, 2).httpMaxSlots, 1, 'one of two slots');
+  t.is(loadConfig({ FRAMEWIRE_HTTP_MAX_SLOTS: '2' }, 2).httpMaxSlots, 2, 'every slot, when asked');
+  t.is(loadConfig({ FRAMEWIRE_WORKER_SLOTS: '4' }, 2).httpMaxSlots, 3, 'follows the slots');
+  t.is(loadConfig({ FRAMEWIRE_WORKER_SLOTS: '1' }, 2).httpMaxSlots, 1, 'a single slot is shared: nothing to leave');
 });
 
 test('defaults follow the core count', (t) => {

@@ -21,6 +21,7 @@ const VARIABLES = [
   'STREAM_HEARTBEAT_MS', 'STREAM_MAX_BUFFERED_BYTES', 'STREAM_SHUTDOWN_TIMEOUT_MS', 'STREAM_TRACK_HIGH_SCORE', 'STREAM_TRACK_CONFIRM_HITS',
   'STREAM_TRACK_KEEP_MS', 'STREAM_TRACK_MAX_TRACKS', 'STREAM_ZONE_INERTIA', 'STREAM_LINE_CONFIRM_UPDATES', 'STREAM_LINE_MARGIN',
   'STREAM_DRAIN_GRACE_MS', 'STREAM_DRAIN_QUIET_MS', 'FRAMEWIRE_DECODE_DEADLINE_MS', 'FRAMEWIRE_CORS_ORIGINS', 'FRAMEWIRE_DEMO', 'FRAMEWIRE_INSTANCE_ID',
+  'FRAMEWIRE_REST_PORT', 'FRAMEWIRE_HTTP_MAX_SLOTS',
 ] as const;
 
 /** Values that reach every branch: numbers in and out of range, fractions, signs, words, hosts, tokens, junk. */
@@ -49,7 +50,8 @@ function inRange(c: Config): boolean {
   const s = c.stream;
   return (
     Number.isInteger(c.port) && between(c.port, 0, 65535) && c.host.trim() !== '' &&
-    between(c.workerSlots, 1, 64) && between(c.openCvThreads, 1, 256) &&
+    between(c.workerSlots, 1, 64) && between(c.openCvThreads, 1, 256) && Number.isInteger(c.httpMaxSlots) && between(c.httpMaxSlots, 1, c.workerSlots) &&
+    (c.restPort === undefined || (Number.isInteger(c.restPort) && between(c.restPort, 0, 65535) && (c.restPort === 0 || c.restPort !== c.port))) &&
     between(c.httpHeadersTimeoutMs, 100, 600_000) && c.httpHeadersTimeoutMs <= c.httpRequestTimeoutMs &&
     between(c.httpMaxHeaderBytes, 1024, 1024 * 1024) && between(c.maxQueuedRequests, 0, 100_000) && between(c.maxFrameBytes, 1024, 256 * 1024 * 1024) && between(c.maxFramePixels, 1, 1e9) &&
     between(s.maxFrameBytes, 1, 256 * 1024 * 1024) && between(s.maxSessions, 1, 100_000) && between(s.slowDownDropRate, 0, 0.99) &&
