@@ -171,8 +171,11 @@ test('Kubernetes manifests parse and name the real probe paths, port and variabl
     t.is(container[probe].httpGet.path, expected, probe);
     t.is(container[probe].httpGet.port, 'http', probe);
   }
+  // The REST port: its named container port is FRAMEWIRE_REST_PORT, and the Service exposes it by name.
+  t.is(container.ports.find((p: Doc) => p.name === 'rest')?.containerPort, config.restPort);
   const service = byKind('Service');
   t.is(service.spec.ports[0].targetPort, 'http');
+  t.truthy(service.spec.ports.find((p: Doc) => p.targetPort === 'rest'), 'the Service exposes the REST port');
   for (const selector of [service.spec.selector, deployment.spec.selector.matchLabels, byKind('PodDisruptionBudget').spec.selector.matchLabels]) {
     for (const [k, v] of Object.entries(selector)) t.is(pod.metadata.labels[k], v, `selector ${k}=${v} matches the pods`);
   }
@@ -188,9 +191,10 @@ test('Kubernetes manifests parse and name the real probe paths, port and variabl
   t.is(config.openCvThreads, config.workerSlots);
 
   // The probe paths answer 200 on a real server started with the Deployment's environment (on a free port).
-  const server = await runningServer({ ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+  const server = await runningServer({ ...env, PORT: '0', FRAMEWIRE_REST_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
   t.teardown(() => server.close());
   for (const path of new Set(Object.values(probes))) t.is((await fetch(`${server.url}${path}`)).status, 200, path);
+  t.is((await fetch(`http://127.0.0.1:${server.restPort!}/v1/pipelines`)).status, 200, 'the REST port answers');
 });
 
 test('Prometheus: the scrape config and the three alert rules parse and use only metrics the server exports', async (t) => {
