@@ -68,6 +68,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   metrics.watchScheduler({
     capacity: scheduler.capacity,
     get inFlight() { return scheduler.inFlight; },
+    get inFlightRequests() { return scheduler.inFlightRequests; },
+    maxHttpSlots: scheduler.maxHttpSlots,
     get queuedRequests() { return scheduler.queuedRequests; },
     get waitingStreamFrames() { return streams.waitingFrames; },
   });
@@ -103,7 +105,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   if (config.restPort !== undefined) {
     const settings = { port: config.restPort, host: config.host, headersTimeoutMs: config.httpHeadersTimeoutMs, requestTimeoutMs: config.httpRequestTimeoutMs, maxHeaderBytes: config.httpMaxHeaderBytes, maxFrameBytes: config.maxFrameBytes, maxOutstanding: config.maxQueuedRequests + scheduler.maxHttpSlots, corsOrigins: config.corsOrigins, authToken: config.authToken, logLevel: config.logLevel };
     try {
-      rest = await RestThread.start(settings, gate, log, (err) => {
+      rest = await RestThread.start(settings, gate, log, (refused) => metrics.httpBusy.inc(refused), (err) => {
         // A REST port that stopped answering while /readyz says ready would keep its traffic: stop the whole
         // instance so its supervisor restarts it.
         log.fatal({ err }, 'the REST port stopped; exiting');

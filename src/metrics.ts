@@ -17,6 +17,9 @@ const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025,
 export interface SchedulerGauges {
   readonly capacity: number;
   readonly inFlight: number;
+  /** Of inFlight, HTTP requests' frames. */
+  readonly inFlightRequests: number;
+  readonly maxHttpSlots: number;
   readonly queuedRequests: number;
   readonly waitingStreamFrames: number;
 }
@@ -73,6 +76,7 @@ export class Metrics {
   readonly inference = new Histogram({ name: 'framewire_frame_inference_seconds', help: 'Pre-processing and forward, all nodes, per frame.', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   readonly total = new Histogram({ name: 'framewire_frame_total_seconds', help: 'Native time per frame (decode, inference, post-processing).', labelNames: ['pipeline_id'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   readonly trackEvents = new Counter({ collect: this.flushTallies, name: 'framewire_stream_track_events_total', help: 'Tracking events sent in stream results, by type (line_crossed, zone_entered, zone_exited).', labelNames: ['pipeline_id', 'type'], registers: [this.registry] });
+  readonly httpBusy = new Counter({ name: 'framewire_http_busy_total', help: 'REST inference requests answered 503 server_busy because the HTTP lane was full or no slot came within FRAMEWIRE_MAX_QUEUE_WAIT_MS (both ports; not the 503s of a shutdown).', registers: [this.registry] });
   readonly decoderWarnings = new Counter({ name: 'framewire_decoder_warnings_total', help: 'Corrupt-data warnings libjpeg raised on frames that still decoded (HTTP and streams); never printed.', registers: [this.registry] });
   private readonly byPipeline = new Map<string, PipelineStreamMetrics>();
 
@@ -93,6 +97,8 @@ export class Metrics {
     new Gauge({ name: 'framewire_inference_in_flight', help: 'Frames inside the native engine now (at most framewire_worker_slots).', registers: [this.registry], collect() { this.set(scheduler.inFlight); } });
     new Gauge({ name: 'framewire_inference_queued', help: 'Frames waiting for a slot: HTTP requests in their FIFO plus stream frames waiting in their session.', registers: [this.registry], collect() { this.set(scheduler.queuedRequests + scheduler.waitingStreamFrames); } });
     new Gauge({ name: 'framewire_worker_slots', help: 'Configured worker slots: the most frames inside the engine at once.', registers: [this.registry], collect() { this.set(scheduler.capacity); } });
+    new Gauge({ name: 'framewire_inference_in_flight_http', help: 'Of framewire_inference_in_flight, the frames of REST requests (at most framewire_http_max_slots while a stream session is open).', registers: [this.registry], collect() { this.set(scheduler.inFlightRequests); } });
+    new Gauge({ name: 'framewire_http_max_slots', help: 'Slots REST requests may hold while a stream session is open (FRAMEWIRE_HTTP_MAX_SLOTS).', registers: [this.registry], collect() { this.set(scheduler.maxHttpSlots); } });
   }
 
   /** Adds the active-tracks gauge, read at each scrape: confirmed tracks alive per pipeline id, over every tracking session. */

@@ -141,6 +141,14 @@ test('the REST port shares the HTTP lane\'s bound: beyond it, 503 server_busy wi
     t.true(answers.filter((a) => a.status === 200).length >= 2, 'the lane\'s two places were used');
     t.deepEqual(answers.filter((a) => a.status !== 200 && a.status !== 503), []);
     t.is(small.scheduler.queuedRequests, 0);
+    // Every 503 is counted once, whether the REST thread refused it itself (reported in batches) or the scheduler did.
+    const counted = async (): Promise<number> => Number(/^framewire_http_busy_total (\d+)$/m.exec(await (await fetch(`${small.url}/metrics`)).text())?.[1]);
+    let seen = await counted();
+    for (let i = 0; i < 20 && seen !== busy.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await counted();
+    }
+    t.is(seen, busy.length, 'framewire_http_busy_total');
   } finally {
     await small.close();
   }

@@ -63,6 +63,9 @@ test('stream counters, histograms and gauges match a known sequence', async (t) 
   t.is(metricOrZero(text, 'framewire_stream_slowdown_warnings_total', p), client.messages.filter((m) => m.warning === 'slow_down').length);
   t.regex(text, /^framewire_inference_in_flight 0$/m);
   t.regex(text, /^framewire_worker_slots 2$/m);
+  t.regex(text, /^framewire_inference_in_flight_http 0$/m);
+  t.regex(text, /^framewire_http_max_slots 1$/m, 'one of two slots left to the streams by default');
+  t.regex(text, /^framewire_http_busy_total 0$/m);
   t.false(text.includes('session_id'));
 });
 

@@ -38,11 +38,17 @@ export function localInferenceGate(service: VideoFilePipelineService, scheduler:
       const overrides = service.parseOverrides(pipelineId, new URLSearchParams(query));
       if (overrides instanceof FramewireError) return overrides;
       const place = scheduler.reserve();
-      if (place instanceof FramewireError) return place;
+      if (place instanceof FramewireError) {
+        metrics.httpBusy.inc();
+        return place;
+      }
       return {
         run: async (bytes) => {
           const outcome = await place.request(pipelineId, bytes, overrides);
-          if (outcome instanceof FramewireError) return outcome;
+          if (outcome instanceof FramewireError) {
+            if (outcome.code === 'server_busy') metrics.httpBusy.inc(); // no slot within FRAMEWIRE_MAX_QUEUE_WAIT_MS
+            return outcome;
+          }
           if (outcome.decodeWarnings > 0) metrics.decoderWarnings.inc(outcome.decodeWarnings); // libjpeg's, never printed
           return outcome.json;
         },

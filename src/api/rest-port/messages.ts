@@ -36,7 +36,9 @@ export type FromRestThread =
   | { readonly type: 'run'; readonly id: number; readonly bytes: ArrayBuffer }
   | { readonly type: 'release'; readonly id: number }
   | { readonly type: 'pipelines'; readonly id: number }
-  | { readonly type: 'closed'; readonly unanswered: number };
+  | { readonly type: 'closed'; readonly unanswered: number }
+  /** Requests the thread answered server_busy itself since its last report (for framewire_http_busy_total). */
+  | { readonly type: 'busy'; readonly count: number };
 
 /** Main thread -> REST thread. */
 export type ToRestThread =

@@ -10,6 +10,9 @@ import type { ErrorData, FromRestThread, ToRestThread } from './messages';
 
 type Pending = (message: ToRestThread) => void;
 
+/** A burst's refusals reach the main thread's metrics as one message, not one each. */
+const BUSY_REPORT_MS = 100;
+
 const toError = (error: ErrorData): FramewireError => new FramewireError(error.code, error.detail, error.internalDetail);
 
 /** Moves a body's bytes to the main thread without a copy when the Buffer owns its whole ArrayBuffer. */
@@ -24,6 +27,8 @@ export class RemoteGate implements InferenceGate {
   private readonly pending = new Map<number, Pending>();
   /** Requests between admit and their answer (or release). */
   private outstanding = 0;
+  /** Refused here and not yet reported to the main thread: reported at most every BUSY_REPORT_MS, as one message. */
+  private unreportedBusy = 0;
 
   /**
    * @param maxOutstanding the most requests this thread lets ask at once: the HTTP lane's bound plus the
@@ -54,6 +59,7 @@ export class RemoteGate implements InferenceGate {
 
   admit(pipelineId: string, query: string): Promise<Admission | FramewireError> {
     if (this.outstanding >= this.maxOutstanding) {
+      this.countBusy();
       return Promise.resolve(new FramewireError('server_busy', `${this.outstanding} HTTP requests are already waiting for a slot or running; retry shortly`));
     }
     this.outstanding += 1;
@@ -92,6 +98,14 @@ export class RemoteGate implements InferenceGate {
         this.send({ type: 'release', id });
       },
     };
+  }
+
+  private countBusy(): void {
+    if (this.unreportedBusy++ > 0) return; // a report is already due
+    setTimeout(() => {
+      this.send({ type: 'busy', count: this.unreportedBusy });
+      this.unreportedBusy = 0;
+    }, BUSY_REPORT_MS).unref();
   }
 
   private send(message: FromRestThread): void {

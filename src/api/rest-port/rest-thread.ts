@@ -23,13 +23,14 @@ export class RestThread {
   /**
    * Starts the thread and resolves with it and the port it listens on (the real one when
    * FRAMEWIRE_REST_PORT is 0); rejects when it cannot listen (the port is taken, say).
+   * @param onBusy called with the requests the thread refused by itself (server_busy), for the metrics.
    * @param onFailure called if the thread stops while the server runs: the REST port no longer answers.
    */
-  static async start(settings: RestWorkerData, gate: InferenceGate, log: Logger, onFailure: (err: Error) => void): Promise<{ thread: RestThread; port: number }> {
+  static async start(settings: RestWorkerData, gate: InferenceGate, log: Logger, onBusy: (refused: number) => void, onFailure: (err: Error) => void): Promise<{ thread: RestThread; port: number }> {
     const worker = new Worker(path.join(__dirname, 'rest-worker.js'), { workerData: settings, name: 'fw-rest' });
     const thread = new RestThread(worker);
     // Handlers first: a request may be admitted in the same turn the thread reports it listens.
-    worker.on('message', (m: FromRestThread) => thread.handle(m, gate, log));
+    worker.on('message', (m: FromRestThread) => (m.type === 'busy' ? onBusy(m.count) : thread.handle(m, gate, log)));
     worker.on('error', (err) => log.error({ err }, 'REST thread failed'));
     let listening = false;
     worker.on('exit', (code) => {
