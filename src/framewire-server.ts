@@ -12,7 +12,7 @@ import { exposureWarning } from './api/auth';
 import { HttpDrain } from './api/http-drain';
 import { localInferenceGate } from './api/inference-gate';
 import { RequestTurns } from './api/request-turns';
-import { RestThread } from './api/rest-port/rest-thread';
+import { RestThread, restWorkerData } from './api/rest-port/rest-thread';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -47,12 +47,11 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // One scheduler in front of the engine, sized to its worker slots: the frames inside never exceed them.
   // A pipeline id from a client becomes a metric label only if it is configured: bounded cardinality.
   const metrics = new Metrics((pipelineId) => (service.isValidPipeline(pipelineId) ? pipelineId : 'unknown'));
-  const scheduler: FrameScheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), {
+  const scheduler = new FrameScheduler(service.slots, (pipelineId, bytes, overrides) => service.runFrame(pipelineId, bytes, overrides), {
     maxQueuedRequests: config.maxQueuedRequests,
     maxQueueWaitMs: config.maxQueueWaitMs,
+    // Applies while a stream session is open (StreamService opens each session's lane with the scheduler).
     maxHttpSlots: Math.min(config.httpMaxSlots, service.slots),
-    // The HTTP slot cap protects streams: with none open, REST may use every slot.
-    httpCapApplies: (): boolean => streams.activeSessions > 0,
   });
   const streams = new StreamService({
     scheduler,
@@ -103,9 +102,8 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
   // The REST port's thread: REST requests there are accepted and parsed off this event loop (the streams').
   let rest: { thread: RestThread; port: number } | undefined;
   if (config.restPort !== undefined) {
-    const settings = { port: config.restPort, host: config.host, headersTimeoutMs: config.httpHeadersTimeoutMs, requestTimeoutMs: config.httpRequestTimeoutMs, maxHeaderBytes: config.httpMaxHeaderBytes, maxFrameBytes: config.maxFrameBytes, maxOutstanding: config.maxQueuedRequests + scheduler.maxHttpSlots, corsOrigins: config.corsOrigins, authToken: config.authToken, logLevel: config.logLevel };
     try {
-      rest = await RestThread.start(settings, gate, log, (refused) => metrics.httpBusy.inc(refused), (err) => {
+      rest = await RestThread.start(restWorkerData(config, scheduler.capacity), gate, log, (refused) => metrics.httpBusy.inc(refused), (err) => {
         // A REST port that stopped answering while /readyz says ready would keep its traffic: stop the whole
         // instance so its supervisor restarts it.
         log.fatal({ err }, 'the REST port stopped; exiting');
@@ -154,7 +152,7 @@ export async function startServer(config: Config, log: Logger): Promise<RunningS
       await turns.idle(Math.max(0, end - performance.now()));
       const drained = await drain.idle(Math.max(0, end - performance.now()));
       if (!drained) log.warn({ open_requests: drain.active }, 'shutdown deadline reached; cutting remaining HTTP requests');
-      await restClosed;
+      if ((await restClosed) === -1) log.warn('the REST port did not finish its drain in time; ended it');
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await httpClosed;

@@ -4,6 +4,7 @@
  * request ids), shares the one scheduler's bound, gives back a place when a client leaves, and drains at
  * shutdown. Real server, real models and media.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -119,6 +120,30 @@ test('a client that leaves mid-body gives its place back to the scheduler', asyn
     }
     const res = await fetch(`http://127.0.0.1:${one.restPort!}/v1/pipelines/detect_fast/infer`, { method: 'POST', body: frame, headers: jpeg });
     t.is(res.status, 200, 'the one place is free again');
+  } finally {
+    await one.close();
+  }
+});
+
+test('clients that leave while their request is being admitted give their places back, on both ports', async (t) => {
+  // A client in another process sends its headers and leaves 100 ms later, while this thread (the server's main
+  // thread) is held busy: its leaving reaches the server before the request is admitted (on the REST port the
+  // admission waits for this thread; on the main port the request's turn comes after the close was read).
+  const one = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_MAX_QUEUED_REQUESTS: '1', FRAMEWIRE_REST_PORT: '0' });
+  try {
+    const frame = readMedia('messi5.jpg');
+    for (const port of [one.port, one.restPort!]) {
+      for (let i = 0; i < 3; i++) {
+        const client = spawn(process.execPath, ['-e', `const s = require('net').connect(${port}, '127.0.0.1', () => { s.write('POST /v1/pipelines/detect/infer HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: image/jpeg\\r\\nContent-Length: 50000\\r\\n\\r\\n'); setTimeout(() => s.destroy(), 100); });`], { stdio: 'ignore' });
+        await new Promise((resolve) => client.once('spawn', resolve));
+        const until = Date.now() + 800;
+        while (Date.now() < until); // hold this thread: see above
+        await new Promise((resolve) => client.once('exit', resolve));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const res = await fetch(`http://127.0.0.1:${port}/v1/pipelines/detect_fast/infer`, { method: 'POST', body: frame, headers: jpeg });
+      t.is(res.status, 200, `${port === one.port ? 'main' : 'REST'} port: the one place is free again`);
+    }
   } finally {
     await one.close();
   }

@@ -20,7 +20,7 @@ interface Call {
  * A scheduler over a fake engine: each runFrame call waits until the test finishes it. Frames are labelled
  * by their bytes ("A#0"); `log` records, in order, every take, run and done.
  */
-function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity, maxHttpSlots = capacity, httpCapApplies = () => true) {
+function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs = Infinity, maxHttpSlots = capacity) {
   const log: string[] = [];
   const calls: Call[] = [];
   let running = 0;
@@ -31,7 +31,7 @@ function harness(capacity: number, maxQueuedRequests = Infinity, maxQueueWaitMs 
     maxRunning = Math.max(maxRunning, running);
     log.push(`run ${label}`);
     return new Promise<FrameOutcome>((resolve, reject) => calls.push({ label, resolve, reject })).finally(() => (running -= 1));
-  }, { maxQueuedRequests, maxQueueWaitMs, maxHttpSlots, httpCapApplies });
+  }, { maxQueuedRequests, maxQueueWaitMs, maxHttpSlots });
   const call = (label: string): Call => {
     const found = calls.find((c) => c.label === label);
     if (!found) throw new Error(`${label} is not running; log: ${log.join(', ')}`);
@@ -192,12 +192,14 @@ test('a stream frame that arrives during an HTTP burst takes the next free slot,
   t.deepEqual((await Promise.all(requests)).map(describe), Array.from({ length: 10 }, (_, i) => `r${i}`));
 });
 
-test('with maxHttpSlots below capacity, HTTP frames never hold the last slot: a stream frame starts at once', async (t) => {
+test('with maxHttpSlots below capacity and a stream lane open, HTTP frames never hold the last slot: a stream frame starts at once', async (t) => {
   const { scheduler, lane, request, finish, runs } = harness(2, Infinity, Infinity, 1);
+  const s = lane('S', 1);
+  scheduler.open(s); // a session exists before the burst
   const requests = Array.from({ length: 4 }, (_, i) => request(`r${i}`));
   t.deepEqual(runs(), ['r0'], 'the burst holds one slot, the other stays free');
   t.is(scheduler.inFlightRequests, 1);
-  scheduler.wake(lane('S', 1)); // a paced stream's frame arrives
+  scheduler.wake(s); // the paced stream's frame arrives
   t.deepEqual(runs(), ['r0', 'S#0'], 'it runs at once, without waiting for r0');
   await finish('S#0');
   t.deepEqual(runs(), ['r0', 'S#0'], 'the freed slot is not given to the HTTP lane over its cap');
@@ -209,29 +211,34 @@ test('with maxHttpSlots below capacity, HTTP frames never hold the last slot: a 
   t.is(scheduler.inFlight, 0);
 });
 
-test('the HTTP slot cap applies only while httpCapApplies says so: with no stream open, HTTP uses every slot', async (t) => {
-  let streamsOpen = false;
-  const { scheduler, request, finish, runs, lane } = harness(2, Infinity, Infinity, 1, () => streamsOpen);
+test('the HTTP slot cap applies only while a stream lane is open; the last remove lifts it at once', async (t) => {
+  const { scheduler, request, finish, runs, lane } = harness(2, Infinity, Infinity, 1);
   const requests = ['r0', 'r1', 'r2', 'r3'].map((r) => request(r));
   t.deepEqual(runs(), ['r0', 'r1'], 'no stream open: both slots');
-  streamsOpen = true;
   const s = lane('S', 1);
+  scheduler.open(s);
+  scheduler.open(s); // once, however often
+  t.is(scheduler.openStreamLanes, 1);
   scheduler.wake(s);
   await finish('r0');
   t.deepEqual(runs(), ['r0', 'r1', 'S#0'], 'a stream open: the freed slot goes to it');
   await finish('S#0');
   t.deepEqual(runs(), ['r0', 'r1', 'S#0'], 'r1 holds the one slot HTTP may have');
-  streamsOpen = false;
   scheduler.remove(s); // the session closes: the cap lifts at once
   t.deepEqual(runs(), ['r0', 'r1', 'S#0', 'r2']);
+  t.is(scheduler.openStreamLanes, 0);
+  scheduler.remove(s);
+  t.is(scheduler.openStreamLanes, 0, 'a second remove changes nothing');
   for (const label of ['r1', 'r2', 'r3']) await finish(label);
   t.deepEqual((await Promise.all(requests)).map(describe), ['r0', 'r1', 'r2', 'r3']);
 });
 
 test('the HTTP slot cap leaves turns alone: busy stream lanes and the HTTP lane still alternate in one slot', async (t) => {
   const { scheduler, lane, request, finish, runs } = harness(2, Infinity, Infinity, 1);
+  const a = lane('A', 3, { rewakeOnTake: true });
+  scheduler.open(a);
   const requests = ['r0', 'r1', 'r2'].map((r) => request(r));
-  scheduler.wake(lane('A', 3, { rewakeOnTake: true }));
+  scheduler.wake(a);
   t.deepEqual(runs(), ['r0', 'A#0']);
   for (const label of ['A#0', 'r0', 'A#1']) await finish(label);
   t.deepEqual(runs(), ['r0', 'A#0', 'A#1', 'r1', 'A#2'], 'A takes the slot HTTP may not; HTTP runs when its own frees');

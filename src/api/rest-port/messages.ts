@@ -14,7 +14,7 @@ export interface RestWorkerData {
   readonly requestTimeoutMs: number;
   readonly maxHeaderBytes: number;
   readonly maxFrameBytes: number;
-  /** Requests the thread lets ask the scheduler at once: FRAMEWIRE_MAX_QUEUED_REQUESTS + FRAMEWIRE_HTTP_MAX_SLOTS. */
+  /** Requests the thread lets ask the scheduler at once: FRAMEWIRE_MAX_QUEUED_REQUESTS + the worker slots. */
   readonly maxOutstanding: number;
   readonly corsOrigins: readonly string[];
   readonly authToken: string | undefined;

@@ -31,8 +31,8 @@ export class RemoteGate implements InferenceGate {
   private unreportedBusy = 0;
 
   /**
-   * @param maxOutstanding the most requests this thread lets ask at once: the HTTP lane's bound plus the
-   *   slots HTTP may hold. Beyond it the main thread would refuse too; refusing here spares it the round trip,
+   * @param maxOutstanding the most requests this thread lets ask at once: the HTTP lane's bound plus every
+   *   slot. Beyond it the main thread would refuse too; refusing here spares it the round trip,
    *   so the bulk of a burst costs the streams' event loop nothing. The main thread's scheduler still decides
    *   for every request that asks.
    */

@@ -7,9 +7,31 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { FramewireError, toFramewireError } from '../../errors';
+import type { Config } from '../../config';
 import type { Logger } from '../../logger';
 import type { Admission, InferenceGate } from '../inference-gate';
 import type { ErrorData, FromRestThread, RestWorkerData, ToRestThread } from './messages';
+
+/** How long past its drain deadline the REST thread has to close its sockets and reply. */
+const CLOSE_SLACK_MS = 200;
+
+/** The REST thread's settings from the server's config; `maxHttpSlots` is the scheduler's. */
+export function restWorkerData(config: Config, maxOutstandingSlots: number): RestWorkerData {
+  return {
+    port: config.restPort ?? 0,
+    host: config.host,
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    requestTimeoutMs: config.httpRequestTimeoutMs,
+    maxHeaderBytes: config.httpMaxHeaderBytes,
+    maxFrameBytes: config.maxFrameBytes,
+    // With no stream session open HTTP may hold every slot: the bound allows for that, so the thread never
+    // refuses a request the scheduler would have taken.
+    maxOutstanding: config.maxQueuedRequests + maxOutstandingSlots,
+    corsOrigins: config.corsOrigins,
+    authToken: config.authToken,
+    logLevel: config.logLevel,
+  };
+}
 
 const errorData = (error: FramewireError): ErrorData => ({ code: error.code, detail: error.detail, internalDetail: error.internalDetail });
 
@@ -65,15 +87,15 @@ export class RestThread {
   }
 
   /**
-   * Stops accepting, lets the thread answer what it accepted (their frames still run here), closes its
-   * listener and ends it. Resolves with the requests it had to cut at the deadline.
+   * Stops accepting, lets the thread answer what it accepted within deadlineMs (their frames still run here),
+   * closes its listener and ends it. Resolves with the requests it had to cut, or -1 if it did not reply.
    */
   async close(deadlineMs: number): Promise<number> {
     this.closing = true;
     const reply = new Promise<number>((resolve) => (this.closedReply = resolve));
     this.post({ type: 'close', deadlineMs });
-    // The thread answers within deadlineMs; a little more for its sockets, then it is ended regardless.
-    const unanswered = await Promise.race([reply, new Promise<number>((resolve) => setTimeout(() => resolve(-1), deadlineMs + 500).unref())]);
+    // A little more than the deadline for its sockets to close, then the thread is ended regardless.
+    const unanswered = await Promise.race([reply, new Promise<number>((resolve) => setTimeout(() => resolve(-1), deadlineMs + CLOSE_SLACK_MS).unref())]);
     await this.worker.terminate();
     return unanswered;
   }
@@ -81,13 +103,22 @@ export class RestThread {
   private handle(m: FromRestThread, gate: InferenceGate, log: Logger): void {
     switch (m.type) {
       case 'admit':
-        void Promise.resolve(gate.admit(m.pipelineId, m.query)).then((admission) => {
-          if (admission instanceof FramewireError) this.post({ type: 'error', id: m.id, error: errorData(admission) });
-          else {
-            this.admissions.set(m.id, admission);
-            this.post({ type: 'admitted', id: m.id });
-          }
-        });
+        // Every request the thread asks about gets an answer, even if the gate throws (a fault of ours).
+        void Promise.resolve()
+          .then(() => gate.admit(m.pipelineId, m.query))
+          .then(
+            (admission) => {
+              if (admission instanceof FramewireError) this.post({ type: 'error', id: m.id, error: errorData(admission) });
+              else {
+                this.admissions.set(m.id, admission);
+                this.post({ type: 'admitted', id: m.id });
+              }
+            },
+            (err: unknown) => {
+              log.error({ err }, 'admitting a REST-port request failed');
+              this.post({ type: 'error', id: m.id, error: errorData(toFramewireError(err)) });
+            },
+          );
         break;
       case 'run': {
         const admission = this.admissions.get(m.id);
@@ -97,10 +128,18 @@ export class RestThread {
           break;
         }
         // Buffer.from(ArrayBuffer) is a view: the moved body is passed on (and pinned by the engine) uncopied.
-        void admission.run(Buffer.from(m.bytes)).then((answer) => {
-          if (answer instanceof FramewireError) this.post({ type: 'error', id: m.id, error: errorData(answer) });
-          else this.post({ type: 'answer', id: m.id, json: answer });
-        });
+        void Promise.resolve()
+          .then(() => admission.run(Buffer.from(m.bytes)))
+          .then(
+            (answer) => {
+              if (answer instanceof FramewireError) this.post({ type: 'error', id: m.id, error: errorData(answer) });
+              else this.post({ type: 'answer', id: m.id, json: answer });
+            },
+            (err: unknown) => {
+              log.error({ err }, 'running a REST-port request failed');
+              this.post({ type: 'error', id: m.id, error: errorData(toFramewireError(err)) });
+            },
+          );
         break;
       }
       case 'release':

@@ -48,11 +48,12 @@ const server = http.createServer(
 async function close(deadlineMs: number): Promise<void> {
   accepting = false;
   const drained = await drain.idle(deadlineMs);
-  if (!drained) log.warn({ open_requests: drain.active }, 'shutdown deadline reached; cutting remaining REST requests');
+  const unanswered = drained ? 0 : drain.active; // counted before the cut, which answers them all with a reset
+  if (!drained) log.warn({ open_requests: unanswered }, 'shutdown deadline reached; cutting remaining REST requests');
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   await closed;
-  send({ type: 'closed', unanswered: drained ? 0 : drain.active });
+  send({ type: 'closed', unanswered });
 }
 
 port.on('message', (message: ToRestThread) => {

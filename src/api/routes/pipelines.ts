@@ -22,10 +22,22 @@ export function pipelinesRouter(gate: InferenceGate, maxFrameBytes: number): Rou
       // overrides and a place in the HTTP lane. A burst beyond the lane is refused unread.
       if (!req.is('image/jpeg')) throw new FramewireError('unsupported_media_type', `Content-Type must be image/jpeg, got ${req.get('content-type') ?? 'none'}`);
       const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+      // Listen for the client leaving before asking: admission may take a round trip to the main thread (the
+      // REST port), or this handler may run turns after the socket closed (RequestTurns), and a 'close' that
+      // has already fired never fires again. The place goes back either way.
+      let gone = false;
+      res.once('close', () => {
+        gone = true;
+        // A body that fails, or a client that leaves, gives the place back; after the run, a no-op.
+        (res.locals.admission as Admission | undefined)?.release();
+      });
       const admission = await gate.admit(req.params.id, query);
       if (admission instanceof FramewireError) throw admission;
+      if (gone || res.destroyed) {
+        admission.release();
+        return;
+      }
       res.locals.admission = admission;
-      res.once('close', () => admission.release()); // a body that fails, or a client that leaves, gives it back
       next();
     },
     jpegBody,

@@ -62,16 +62,13 @@ export interface SchedulerLimits {
    */
   readonly maxQueueWaitMs?: number;
   /**
-   * Slots HTTP frames may hold at once (FRAMEWIRE_HTTP_MAX_SLOTS; default `capacity`). Below `capacity`, a
-   * slot is always left to the streams: a stream frame then never waits behind an HTTP frame. The HTTP lane is
-   * passed over, not dropped, while it is at the cap; it keeps its place in the round.
+   * Slots HTTP frames may hold at once while a stream lane is open (FRAMEWIRE_HTTP_MAX_SLOTS; default
+   * `capacity`). Below `capacity`, once the HTTP frames that were running when the first lane opened have
+   * finished, a slot is always left to the streams: a stream frame never waits behind an HTTP frame. The HTTP
+   * lane is passed over, not dropped, while it is at the cap; it keeps its place in the round. With no stream
+   * lane open there is nothing to protect, and HTTP may use every slot.
    */
   readonly maxHttpSlots?: number;
-  /**
-   * Whether the cap applies now (default: always). The server passes "a stream session is open": with no
-   * stream to protect, HTTP may use every slot.
-   */
-  readonly httpCapApplies?: () => boolean;
 }
 
 /** A place in the HTTP lane, held while a request's body is read (FrameScheduler.reserve). */
@@ -132,14 +129,15 @@ export class FrameScheduler {
     this.maxQueuedRequests = limits.maxQueuedRequests ?? Infinity;
     this.maxQueueWaitMs = limits.maxQueueWaitMs ?? Infinity;
     this.maxHttpSlots = limits.maxHttpSlots ?? capacity;
-    this.httpCapApplies = limits.httpCapApplies ?? (() => true);
     if (!Number.isInteger(this.maxHttpSlots) || this.maxHttpSlots < 1 || this.maxHttpSlots > capacity) throw new RangeError(`maxHttpSlots must be an integer from 1 to capacity (${capacity}), got ${this.maxHttpSlots}`);
   }
 
   readonly maxQueuedRequests: number;
   readonly maxQueueWaitMs: number;
   readonly maxHttpSlots: number;
-  private readonly httpCapApplies: () => boolean;
+  /** Stream lanes opened and not yet removed: while there are any, the HTTP slot cap applies. */
+  private readonly openLanes = new WeakSet<Lane>();
+  private openLaneCount = 0;
 
   /** The lane has a frame to offer: it gets a turn (once, however often it calls). */
   wake(lane: Lane): void {
@@ -147,11 +145,26 @@ export class FrameScheduler {
     this.pump();
   }
 
-  /** Forgets a lane's turn (a closed session). */
+  /** A stream session's lane exists (it may wake later): from now on, until `remove`, the HTTP slot cap applies. */
+  open(lane: Lane): void {
+    if (this.openLanes.has(lane)) return;
+    this.openLanes.add(lane);
+    this.openLaneCount += 1;
+  }
+
+  /** Forgets a lane and its turn (a closed session). Safe to call more than once. */
   remove(lane: Lane): void {
     this.ready.delete(lane);
     this.nextRound.delete(lane);
-    this.pump(); // the last session gone may lift the HTTP slot cap
+    if (this.openLanes.delete(lane)) {
+      this.openLaneCount -= 1;
+      this.pump(); // the last lane gone lifts the HTTP slot cap: waiting requests may take the free slots now
+    }
+  }
+
+  /** Stream lanes open (opened and not removed). */
+  get openStreamLanes(): number {
+    return this.openLaneCount;
   }
 
   /** Puts a lane in line: in the current round, unless it already had its turn in it (then the next one). */
@@ -168,7 +181,7 @@ export class FrameScheduler {
     let best: [Lane, number] | undefined;
     let bestSince = -Infinity;
     for (const entry of this.ready) {
-      if (entry[0] === this.requestLane && this.runningRequests >= this.maxHttpSlots && this.httpCapApplies()) continue;
+      if (entry[0] === this.requestLane && this.runningRequests >= this.maxHttpSlots && this.openLaneCount > 0) continue;
       const since = entry[0].heldSince?.() ?? -Infinity;
       if (!best || entry[1] < best[1] || (entry[1] === best[1] && since > bestSince)) {
         best = entry;
@@ -254,8 +267,8 @@ export class FrameScheduler {
     try {
       while (this.running < this.capacity && this.ready.size > 0) {
         const next = this.nextLane();
-        // Only the HTTP lane is ready, and it is at maxHttpSlots: a finishing frame pumps again, and so does a
-        // stream's wake; a closing session (the cap lifted) does too, through remove.
+        // Only the HTTP lane is ready, and it is at maxHttpSlots: a finishing frame pumps again, and so do a
+        // stream's wake and the last lane's remove (the cap lifted).
         if (!next) break;
         const [lane, start] = next;
         this.ready.delete(lane);

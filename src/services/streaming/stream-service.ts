@@ -182,6 +182,7 @@ export class StreamService {
       overrides: options.overrides,
     };
     this.live.set(session.sessionId, live);
+    this.deps.scheduler.open(live.lane); // the HTTP slot cap applies while any session's lane is open
     live.metrics.sessions.inc();
     live.log.info({ remote }, 'stream_connect');
     return session;
