@@ -12,6 +12,8 @@
 // slot's core; tesseractThreadLimit() reports what the OpenMP runtime saw.
 #include <algorithm>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 
 #include <opencv2/imgproc.hpp>
 #include <tesseract/baseapi.h>
@@ -22,6 +24,17 @@
 namespace framewire {
 namespace {
 
+// Tesseract keeps some parameters process-wide (debug_file is a global STRING_VAR): Init and SetVariable
+// write them through ParamUtils::SetParam, and recognising a line reads them. Slots load their models on
+// their own threads at once, so one slot set up its TessBaseAPI while another was setting up its own or
+// already warming up on a line: ThreadSanitizer's engine stress (npm run test:tsan) reported both races on
+// 2026-12-01. Setting up and ending a recognizer hold this lock exclusively, recognising a line holds it
+// shared: slots still read lines in parallel, and once every slot has loaded nobody writes, so the shared
+// lock is never kept waiting.
+std::shared_mutex& TesseractGlobalsMutex() {
+  static std::shared_mutex mutex;
+  return mutex;
+}
 
 std::string Collapse(const char* raw) {
   std::string out;
@@ -51,13 +64,17 @@ class TesseractRecognizer final : public TextRecognizer {
     if (lang.size() <= suffix.size() || lang.compare(lang.size() - suffix.size(), suffix.size(), suffix) != 0)
       throw EngineError(ErrorCode::kPipelineFailure, "tesseract model " + path + " is not a .traineddata file");
     lang.resize(lang.size() - suffix.size());
+    const std::unique_lock<std::shared_mutex> globals(TesseractGlobalsMutex());
     if (api_.Init(dir.c_str(), lang.c_str(), tesseract::OEM_LSTM_ONLY) != 0)
       throw EngineError(ErrorCode::kPipelineFailure, "tesseract could not load " + path);
     api_.SetPageSegMode(tesseract::PSM_SINGLE_LINE);
     api_.SetVariable("debug_file", "/dev/null");  // no "Empty page!!" and similar on stderr
     api_.SetVariable("user_defined_dpi", "300");  // crops carry no resolution; this silences the guess
   }
-  ~TesseractRecognizer() override { api_.End(); }
+  ~TesseractRecognizer() override {
+    const std::unique_lock<std::shared_mutex> globals(TesseractGlobalsMutex());
+    api_.End();
+  }
 
   RecognizedText Recognize(const cv::Mat& line) override {
     RecognizedText result;
@@ -66,6 +83,7 @@ class TesseractRecognizer final : public TextRecognizer {
     const double scale = static_cast<double>(line_height_) / gray_.rows;
     const int width = std::clamp(static_cast<int>(gray_.cols * scale + 0.5), 1, max_width_);
     cv::resize(gray_, scaled_, cv::Size(width, line_height_), 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_CUBIC);
+    const std::shared_lock<std::shared_mutex> globals(TesseractGlobalsMutex());
     api_.SetImage(scaled_.data, scaled_.cols, scaled_.rows, 1, static_cast<int>(scaled_.step));
     const std::unique_ptr<char[]> text(api_.GetUTF8Text());
     if (text) result.text = Collapse(text.get());
