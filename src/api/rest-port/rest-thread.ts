@@ -15,8 +15,8 @@ import type { ErrorData, FromRestThread, RestWorkerData, ToRestThread } from './
 /** How long past its drain deadline the REST thread has to close its sockets and reply. */
 const CLOSE_SLACK_MS = 200;
 
-/** The REST thread's settings from the server's config; `maxHttpSlots` is the scheduler's. */
-export function restWorkerData(config: Config, maxOutstandingSlots: number): RestWorkerData {
+/** The REST thread's settings from the server's config; `slots` is the scheduler's capacity. */
+export function restWorkerData(config: Config, slots: number): RestWorkerData {
   return {
     port: config.restPort ?? 0,
     host: config.host,
@@ -26,7 +26,7 @@ export function restWorkerData(config: Config, maxOutstandingSlots: number): Res
     maxFrameBytes: config.maxFrameBytes,
     // With no stream session open HTTP may hold every slot: the bound allows for that, so the thread never
     // refuses a request the scheduler would have taken.
-    maxOutstanding: config.maxQueuedRequests + maxOutstandingSlots,
+    maxOutstanding: config.maxQueuedRequests + slots,
     corsOrigins: config.corsOrigins,
     authToken: config.authToken,
     logLevel: config.logLevel,
@@ -103,22 +103,10 @@ export class RestThread {
   private handle(m: FromRestThread, gate: InferenceGate, log: Logger): void {
     switch (m.type) {
       case 'admit':
-        // Every request the thread asks about gets an answer, even if the gate throws (a fault of ours).
-        void Promise.resolve()
-          .then(() => gate.admit(m.pipelineId, m.query))
-          .then(
-            (admission) => {
-              if (admission instanceof FramewireError) this.post({ type: 'error', id: m.id, error: errorData(admission) });
-              else {
-                this.admissions.set(m.id, admission);
-                this.post({ type: 'admitted', id: m.id });
-              }
-            },
-            (err: unknown) => {
-              log.error({ err }, 'admitting a REST-port request failed');
-              this.post({ type: 'error', id: m.id, error: errorData(toFramewireError(err)) });
-            },
-          );
+        this.answer(m.id, 'admitting a REST-port request', log, () => gate.admit(m.pipelineId, m.query), (admission) => {
+          this.admissions.set(m.id, admission);
+          this.post({ type: 'admitted', id: m.id });
+        });
         break;
       case 'run': {
         const admission = this.admissions.get(m.id);
@@ -128,18 +116,7 @@ export class RestThread {
           break;
         }
         // Buffer.from(ArrayBuffer) is a view: the moved body is passed on (and pinned by the engine) uncopied.
-        void Promise.resolve()
-          .then(() => admission.run(Buffer.from(m.bytes)))
-          .then(
-            (answer) => {
-              if (answer instanceof FramewireError) this.post({ type: 'error', id: m.id, error: errorData(answer) });
-              else this.post({ type: 'answer', id: m.id, json: answer });
-            },
-            (err: unknown) => {
-              log.error({ err }, 'running a REST-port request failed');
-              this.post({ type: 'error', id: m.id, error: errorData(toFramewireError(err)) });
-            },
-          );
+        this.answer(m.id, 'running a REST-port request', log, () => admission.run(Buffer.from(m.bytes)), (json) => this.post({ type: 'answer', id: m.id, json }));
         break;
       }
       case 'release':
@@ -147,13 +124,7 @@ export class RestThread {
         this.admissions.delete(m.id);
         break;
       case 'pipelines':
-        void Promise.resolve(gate.pipelines()).then(
-          (list) => this.post({ type: 'pipelines', id: m.id, list }),
-          (err: unknown) => {
-            log.error({ err }, 'listing pipelines for the REST thread failed');
-            this.post({ type: 'error', id: m.id, error: errorData(toFramewireError(err)) });
-          },
-        );
+        this.answer(m.id, 'listing pipelines for the REST thread', log, () => gate.pipelines(), (list) => this.post({ type: 'pipelines', id: m.id, list }));
         break;
       case 'closed':
         this.closedReply?.(m.unanswered);
@@ -161,6 +132,26 @@ export class RestThread {
       default:
         break;
     }
+  }
+
+  /**
+   * Runs `work` for request `id` and hands its value to `answered`. A FramewireError value is posted to the
+   * thread as the request's error; so is a throw or a rejection (a fault of ours, logged): every request the
+   * thread asks about gets an answer, and none crashes the process.
+   */
+  private answer<T>(id: number, what: string, log: Logger, work: () => T | FramewireError | Promise<T | FramewireError>, answered: (value: T) => void): void {
+    void Promise.resolve()
+      .then(work)
+      .then(
+        (value) => {
+          if (value instanceof FramewireError) this.post({ type: 'error', id, error: errorData(value) });
+          else answered(value);
+        },
+        (err: unknown) => {
+          log.error({ err }, `${what} failed`);
+          this.post({ type: 'error', id, error: errorData(toFramewireError(err)) });
+        },
+      );
   }
 
   /** The thread is gone: the places it held go back to the scheduler. */
