@@ -90,6 +90,12 @@ export interface RunReport {
   computeP50: number;
   /** p99 of the same: how much the engine's own time varies under this load. */
   computeP99: number;
+  /**
+   * p50 and p99 of each result's latency minus its engine time: what the frame spent outside the engine (sending,
+   * reading, waiting in its lane for a slot, the answer's way back). Not additive with computeP99: per frame.
+   */
+  outsideP50: number;
+  outsideP99: number;
   /** p99 of results sent in the first and in the last 10 s (open loop, runs >= 20 s). */
   firstP99: number | undefined;
   lastP99: number | undefined;
@@ -196,6 +202,7 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
 
   const sorted = latencies.slice(0, latencyCount).sort();
   const sortedCompute = compute.slice(0, latencyCount).sort();
+  const outside = latencies.slice(0, latencyCount).map((latency, i) => latency - compute[i]).sort();
   const window = (from: number, to: number): number | undefined => {
     const picked: number[] = [];
     for (let i = 0; i < latencyCount; i++) if (latencySentAt[i] >= from && latencySentAt[i] < to) picked.push(latencies[i]);
@@ -221,6 +228,8 @@ export async function runLoad(options: RunOptions): Promise<RunReport> {
     p99: percentile(sorted, 0.99),
     computeP50: percentile(sortedCompute, 0.5),
     computeP99: percentile(sortedCompute, 0.99),
+    outsideP50: percentile(outside, 0.5),
+    outsideP99: percentile(outside, 0.99),
     firstP99: long ? window(0, 10_000) : undefined,
     lastP99: long ? window(options.durationMs - 10_000, options.durationMs) : undefined,
     slowDownWarnings: warnings,
