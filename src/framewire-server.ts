@@ -10,7 +10,6 @@ import { performance } from 'node:perf_hooks';
 import { createApp } from './api/app';
 import { exposureWarning } from './api/auth';
 import { HttpDrain } from './api/http-drain';
-import { localInferenceGate } from './api/inference-gate';
 import { RequestTurns } from './api/request-turns';
 import { RestThread, restWorkerData } from './api/rest-port/rest-thread';
 import { VideoStreamEndpoint } from './api/routes/video-stream';
@@ -20,7 +19,7 @@ import { Metrics } from './metrics';
 import { readManifest } from './models/manifest';
 import { openCvInfo } from './native/binding';
 import { VideoFilePipelineService } from './services/pipeline';
-import { FrameScheduler, StreamService } from './services/streaming';
+import { FrameScheduler, StreamService, localInferenceGate } from './services/streaming';
 
 export interface RunningServer {
   readonly service: VideoFilePipelineService;

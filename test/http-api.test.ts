@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import test from 'ava';
 
 import { createApp } from '../src/api/app';
-import { localInferenceGate } from '../src/api/inference-gate';
+import { localInferenceGate } from '../src/services/streaming';
 import { HttpDrain } from '../src/api/http-drain';
 import { createLogger } from '../src/logger';
 import { Metrics } from '../src/metrics';

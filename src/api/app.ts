@@ -7,7 +7,7 @@ import { accessLog } from './access-log';
 import { corsMiddleware } from './cors';
 import type { HttpDrain } from './http-drain';
 import { errorHandler, sendError } from './http-errors';
-import type { InferenceGate } from './inference-gate';
+import type { InferenceGate } from '../services/streaming';
 import { apiDocsRouter } from './routes/api-docs';
 import { demoRouter } from './routes/demo';
 import { healthRouter } from './routes/health';

@@ -4,7 +4,7 @@
  * every place in the scheduler; the REST thread only asks.
  */
 import type { ErrorCode } from '../../errors';
-import type { PipelineList } from '../inference-gate';
+import type { PipelineList } from '../../services/streaming';
 
 /** What the REST thread is started with (workerData): the HTTP settings of Config it needs, nothing else. */
 export interface RestWorkerData {

@@ -5,7 +5,7 @@
 import type { MessagePort } from 'node:worker_threads';
 
 import { FramewireError } from '../../errors';
-import type { Admission, InferenceGate, PipelineList } from '../inference-gate';
+import type { Admission, InferenceGate, PipelineList } from '../../services/streaming';
 import type { ErrorData, FromRestThread, ToRestThread } from './messages';
 
 type Pending = (message: ToRestThread) => void;

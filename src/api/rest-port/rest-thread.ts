@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { FramewireError, toFramewireError } from '../../errors';
 import type { Config } from '../../config';
 import type { Logger } from '../../logger';
-import type { Admission, InferenceGate } from '../inference-gate';
+import type { Admission, InferenceGate } from '../../services/streaming';
 import type { ErrorData, FromRestThread, RestWorkerData, ToRestThread } from './messages';
 
 /** How long past its drain deadline the REST thread has to close its sockets and reply. */

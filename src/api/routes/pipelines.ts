@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 
 import { FramewireError } from '../../errors';
-import type { Admission, InferenceGate } from '../inference-gate';
+import type { Admission, InferenceGate } from '../../services/streaming';
 
 /**
  * GET /v1/pipelines and POST /v1/pipelines/:id/infer (body: one JPEG), on either port: the gate is the

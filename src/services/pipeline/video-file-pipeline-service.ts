@@ -5,7 +5,7 @@ import { FramewireError } from '../../errors';
 import { checkModelFile } from '../../models/ensure-models';
 import type { ManifestFile } from '../../models/manifest';
 import { createEngine, type FrameOverrides, type FrameResult, type NativeEngine, type NativeEngineSpec, type NativeNodeSpec, type NativeSuccess } from '../../native/binding';
-import { FACE_LABEL } from '../tracking';
+import { FACE_LABEL } from '../../protocol';
 import { buildEngineSpec, filesInUse, labelsIn } from './engine-spec';
 import { fromEngineFailure } from './native-failure';
 import { parseRegistry, type PipelineRegistry } from './registry';

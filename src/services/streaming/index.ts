@@ -4,3 +4,4 @@ export { FrameScheduler, type Lane, type LaneFrame, type RequestPlace, type RunF
 export { StreamService, type PipelineCatalog, type SessionOutput, type SessionRequest, type StreamAnswer, type StreamServiceDeps } from './stream-service';
 export { parseControlMessage, MAX_CONTROL_MESSAGE_CHARS, type ControlMessage } from './control-message';
 export { parseSessionOptions, DEFAULT_SESSION_OPTIONS, type SessionOptions } from './session-options';
+export { localInferenceGate, type Admission, type InferenceGate, type PipelineList, type RequestCatalog } from './request-gate';

@@ -3,6 +3,7 @@
  * and how a frame's result is annotated with track ids, events and counts. StreamSession owns one of these
  * while tracking is on. Pure: the frame's arrival time is passed in.
  */
+import { FACE_LABEL } from '../../protocol';
 import { ByteTracker, type TrackerDetection, type TrackerPolicy } from './byte-tracker';
 import type { Rect } from './geometry';
 import { ZonesAndLines, type SceneCounts, type SceneEvent, type SceneLayout, type ScenePolicy } from './zones-and-lines';
@@ -17,8 +18,6 @@ interface AnnotatableResult {
   counts?: SceneCounts;
 }
 
-/** Faces are tracked as their own class. */
-export const FACE_LABEL = 'face';
 
 export class SessionTracker {
   private readonly tracker: ByteTracker;

@@ -1,13 +1,16 @@
 /**
  * What the REST routes need from the server, behind one interface, so the same routes serve the main port
- * (in-process: `localInferenceGate`) and the REST port's thread (over messages: rest-port/remote-gate.ts).
+ * (in-process: `localInferenceGate`) and the REST port's thread (over messages: src/api/rest-port/remote-gate.ts).
  * A request is admitted at its headers (pipeline id, query overrides, a place in the scheduler's HTTP lane),
  * before its body is read; then it runs once, or gives its place back.
+ *
+ * It lives in the streaming layer, beside the scheduler it admits to, so that src/api calls only this layer:
+ * the routes never reach past it into the pipeline service.
  */
-import { FramewireError } from '../errors';
-import type { Metrics } from '../metrics';
-import { unknownPipeline, type PipelineDescription, type VideoFilePipelineService } from '../services/pipeline';
-import type { FrameScheduler } from '../services/streaming';
+import { FramewireError } from '../../errors';
+import type { Metrics } from '../../metrics';
+import { unknownPipeline, type FrameOverrides, type PipelineDescription } from '../pipeline';
+import type { FrameScheduler } from './backpressure';
 
 /** GET /v1/pipelines's body. */
 export interface PipelineList {
@@ -29,8 +32,17 @@ export interface InferenceGate {
   admit(pipelineId: string, query: string): Admission | FramewireError | Promise<Admission | FramewireError>;
 }
 
-/** The gate on the main thread: the pipeline service and the one scheduler, called directly. */
-export function localInferenceGate(service: VideoFilePipelineService, scheduler: FrameScheduler, metrics: Metrics): InferenceGate {
+/** What the gate asks of the pipeline service (VideoFilePipelineService implements it). */
+export interface RequestCatalog {
+  readonly defaultPipeline: string;
+  describe(): PipelineDescription[];
+  isValidPipeline(id: string): boolean;
+  /** The query's min_score / classes for a valid pipeline: undefined when none, or invalid_parameter. */
+  parseOverrides(pipelineId: string, params: URLSearchParams): FrameOverrides | undefined | FramewireError;
+}
+
+/** The gate on the main thread: the pipeline catalog and the one scheduler, called directly. */
+export function localInferenceGate(service: RequestCatalog, scheduler: FrameScheduler, metrics: Metrics): InferenceGate {
   return {
     pipelines: () => ({ default_pipeline: service.defaultPipeline, pipelines: service.describe() }),
     admit: (pipelineId, query) => {
