@@ -173,7 +173,8 @@ class CoreSharingParallelFor : public cv::parallel::ParallelForAPI {
     helper_index = index;
     uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
-      // Poll while a core is free (it costs nobody anything), then sleep.
+      // Poll for at most kSpinFor while some core has no slot thread on it, then sleep. The poll is not free:
+      // its CPU time is real, and a JS thread waking meanwhile must preempt it (see kSpinFor).
       const auto spin_until = std::chrono::steady_clock::now() + kSpinFor;
       while (generation_.load(std::memory_order_acquire) == seen &&
              busy_slots.load(std::memory_order_relaxed) < backend_cores.load(std::memory_order_relaxed) &&
