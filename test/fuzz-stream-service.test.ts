@@ -184,7 +184,8 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
   }
   for (const { session, peer } of peers) if (!peer.gone) streams.disconnected(session, 1000);
   await shutdown;
-  if (streams.activeSessions !== 0 || scheduler.readyLanes !== 0) return `left behind: ${streams.activeSessions} sessions, ${scheduler.readyLanes} lanes in the turn order`;
+  // openStreamLanes too: a lane counted open after its session ended would keep the HTTP slot cap on for good.
+  if (streams.activeSessions !== 0 || scheduler.readyLanes !== 0 || scheduler.openStreamLanes !== 0) return `left behind: ${streams.activeSessions} sessions, ${scheduler.readyLanes} lanes in the turn order, ${scheduler.openStreamLanes} lanes counted open`;
   if (peers.some(({ peer }) => peer.terminated > 0)) return 'shutdown cut a session although every peer left';
   return undefined;
 }

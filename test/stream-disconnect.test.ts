@@ -21,6 +21,7 @@ test('a client that vanishes with frames in flight and waiting leaves no session
   t.is(server.streams.activeSessions, 0);
   t.is(server.streams.waitingFrames, 0);
   t.is(server.scheduler.readyLanes, 0);
+  t.is(server.scheduler.openStreamLanes, 0, 'a lane still counted open would keep the HTTP slot cap on');
   t.is(server.scheduler.inFlight, 0);
   t.is(server.scheduler.queuedRequests, 0);
   // And the engine still serves.

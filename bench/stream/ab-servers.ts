@@ -7,7 +7,7 @@
  * checkout's built server, e.g. a git worktree of an earlier commit with its addon and dist/ built). Either may
  * end in `+track`: that variant's sessions track (`&track=true` and a configure with one counting line), so
  * `env: env:+track` measures what tracking costs.
- * Per round and variant: 4 sessions in a closed loop, or with --fps an open loop at N frames/s per session
+ * The order alternates by round (A then B, then B then A). Per round and variant: 4 sessions in a closed loop, or with --fps an open loop at N frames/s per session
  * (frames/s answered, p99, the server's JS-thread CPU per answered frame), and a lone stream (p50). Prints each round and the medians of the per-round B/A ratios.
  */
 import { videoFramesAsJpeg } from '../../test/helpers/media';
@@ -45,7 +45,9 @@ async function main(): Promise<void> {
   for (const [i, s] of servers.entries()) await runLoad({ url: s.wsUrl, pipeline, sessions: 4, frames, durationMs: 3000, ...clients[i] }); // warm-up
   const rows = servers.map(() => ({ fps: [] as number[], p99: [] as number[], js: [] as number[], lone: [] as number[] }));
   for (let round = 0; round < rounds; round++) {
-    for (const [i, s] of servers.entries()) {
+    // Which variant goes first alternates by round, so a drift within a round favours neither.
+    for (const i of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const s = servers[i];
       const before = s.mainThreadCpuMs();
       const sat = await runLoad({ url: s.wsUrl, pipeline, sessions: 4, fps, frames, durationMs: seconds * 1000, ...clients[i] });
       rows[i].js.push((s.mainThreadCpuMs() - before) / sat.results);

@@ -15,8 +15,8 @@
  * session with one last message and a close code.
  *
  * No sockets here: the transport (src/api/stream) hands messages in and
- * writes the answers this service emits. No addon either: runFrame and the
- * clock are injected.
+ * writes the answers this service emits. No addon either: the scheduler (which
+ * was given runFrame, the pipeline service's) and the clock are injected.
  */
 import { randomUUID } from 'node:crypto';
 
