@@ -7,7 +7,8 @@ Needs Debian's python3-websockets and python3-opencv (apt-get install python3-we
 
 One frame is in flight at a time: read a frame, encode it to JPEG, send it, wait for its answer, send the next.
 So the server never has to drop one, and `slow_down` is honoured by spacing frames to `suggested_fps`. On close
-codes 1001, 1006, 1011, 1012 and 1013 it reconnects with backoff (a new session); on any other close it stops.
+codes 1001, 1006, 1011, 1012 and 1013, and when the upgrade is refused with HTTP 502, 503 (a server draining for
+a shutdown) or 504, it reconnects with backoff (a new session); on any other close or refusal it stops.
 """
 import argparse
 import asyncio
@@ -21,6 +22,14 @@ import cv2
 import websockets
 
 RETRYABLE = {1001, 1006, 1011, 1012, 1013}
+RETRYABLE_UPGRADE_STATUSES = {502, 503, 504}
+
+
+def refused_status(err: Exception):
+    """The HTTP status of a refused upgrade (websockets 10: InvalidStatusCode; 11 and later: InvalidStatus)."""
+    status = getattr(err, "status_code", None)
+    response = getattr(err, "response", None)
+    return status if status is not None else getattr(response, "status_code", None)
 
 
 def stream_url(base: str, pipeline: str) -> str:
@@ -94,6 +103,11 @@ async def main() -> int:
             code = closed.rcvd.code if closed.rcvd else 1006
             if code not in RETRYABLE or attempt >= 10:
                 print(f"closed {code}", file=sys.stderr)
+                return 1
+        except websockets.InvalidHandshake as err:  # the upgrade was refused with an HTTP status
+            status = refused_status(err)
+            print(f"upgrade refused: HTTP {status}", file=sys.stderr)
+            if status not in RETRYABLE_UPGRADE_STATUSES or attempt >= 10:
                 return 1
         except OSError as err:  # refused: the server is restarting
             print(f"connect failed: {err}", file=sys.stderr)

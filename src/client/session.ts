@@ -11,6 +11,7 @@
 import { ERROR_CODES, isErrorCode } from '../errors';
 import {
   RETRYABLE_CLOSE_CODES,
+  RETRYABLE_UPGRADE_STATUSES,
   STREAM_PATH,
   type ConfigureRequest,
   type ConfiguredMessage,
@@ -392,7 +393,7 @@ export class StreamClient extends Emitter<SessionEvents> {
           : refused
             ? new FramewireClientError('upgrade_refused', `the server refused the WebSocket upgrade with HTTP ${refused[1]}`, event.code)
             : new FramewireClientError('connection_closed', `closed ${event.code}${event.reason ? ` (${event.reason})` : ''}${upgradeError ? `: ${upgradeError}` : ''}`, event.code);
-        this.onClose(event.code, event.reason, error, refused !== null && refused !== undefined);
+        this.onClose(event.code, event.reason, error, refused ? Number(refused[1]) : undefined);
         if (opening) {
           opening = false;
           clearTimeout(timeout);
@@ -456,15 +457,19 @@ export class StreamClient extends Emitter<SessionEvents> {
     }
   }
 
-  /** The socket closed: fails what was waiting on it, then reconnects or finishes. */
-  private onClose(code: number, reason: string, error: FramewireClientError, refusedUpgrade: boolean): void {
+  /**
+   * The socket closed: fails what was waiting on it, then reconnects or finishes. `refusedStatus` is the HTTP
+   * status of a refused upgrade, when the WebSocket implementation says it (ws does; browsers report 1006).
+   */
+  private onClose(code: number, reason: string, error: FramewireClientError, refusedStatus: number | undefined): void {
     this.ws = undefined;
     this.started = undefined;
     for (const [, frame] of this.pending) frame.reject(error);
     this.pending.clear();
     for (const waiter of this.controls.splice(0)) waiter.reject(error);
     const r = this.reconnectOptions;
-    const willReconnect = !this.userClosed && r !== undefined && !refusedUpgrade && RETRYABLE_CLOSE_CODES.includes(code) && this.attempts < r.maxAttempts;
+    const retryable = refusedStatus === undefined ? RETRYABLE_CLOSE_CODES.includes(code) : RETRYABLE_UPGRADE_STATUSES.includes(refusedStatus);
+    const willReconnect = !this.userClosed && r !== undefined && retryable && this.attempts < r.maxAttempts;
     const event: CloseEvent = { code, reason, willReconnect, ...(this.fatal && { error }) };
     this.emit('close', event);
     if (!willReconnect) {

@@ -127,5 +127,12 @@ export type ClientControlMessage = ConfigureRequest | ResetRequest;
  */
 export const RETRYABLE_CLOSE_CODES: readonly number[] = [1001, 1006, 1011, 1012, 1013];
 
+/**
+ * HTTP statuses to the WebSocket upgrade after which a client should try again (with backoff): the server is
+ * draining for a shutdown and takes no new sessions (503), or a proxy in front found no instance to take it
+ * (502, 504). Any other refusal (401, 403, 404, 400) fails the same way again.
+ */
+export const RETRYABLE_UPGRADE_STATUSES: readonly number[] = [502, 503, 504];
+
 /** Close codes that say the client's own input was wrong: retrying the same thing fails the same way. */
 export const FATAL_CLOSE_CODES: readonly number[] = [1003, 1007, 1008, 1009];
