@@ -1,12 +1,10 @@
 /** The SDK (framewire/client) against the real server: answers, fatal errors, per-session filters, reconnect. */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import test from 'ava';
 
 import { connect, FramewireClientError, infer, type FrameAnswerMessage } from '../src/client';
 import { vtestFrames } from './helpers/frames';
 import { readMedia } from './helpers/media';
+import { refusingServer } from './helpers/refusing-server';
 import { runningServer } from './helpers/service';
 
 let server: Awaited<ReturnType<typeof runningServer>>;
@@ -125,22 +123,6 @@ test('a refused upgrade (401) is upgrade_refused and is not retried', async (t) 
     await guarded.close();
   }
 });
-
-/**
- * An HTTP server that refuses every WebSocket upgrade with `status`, as a draining Framewire (503,
- * test/stream-shutdown-upgrade.test.ts) or a proxy with no instance behind it (502, 504) does; counts the tries.
- */
-async function refusingServer(status: number): Promise<{ url: string; upgrades: () => number; close: () => Promise<void> }> {
-  let upgrades = 0;
-  const refuser = http.createServer((_req, res) => res.writeHead(status).end());
-  refuser.on('upgrade', (_req, socket) => {
-    upgrades += 1;
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-  });
-  await new Promise<void>((resolve) => refuser.listen(0, '127.0.0.1', resolve));
-  const { port } = refuser.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, upgrades: () => upgrades, close: () => new Promise((resolve) => refuser.close(() => resolve())) };
-}
 
 for (const [status, retried] of [[503, true], [502, true], [504, true], [404, false], [403, false]] as const) {
   test(`an upgrade refused with HTTP ${status} is ${retried ? 'retried with backoff' : 'not retried'} (reconnect on)`, async (t) => {

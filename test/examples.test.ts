@@ -1,7 +1,5 @@
 /** The examples a new integrator copies, run as they are against a real server: Node SDK, Python, README curl. */
 import { execFile } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +10,7 @@ import test from 'ava';
 import { PROJECT_ROOT } from '../src/config';
 import { MEDIA_DIR, mediaPath } from './helpers/media';
 import { checkRestSchema, checkServerMessage } from './helpers/protocol-schemas';
+import { refusingServer } from './helpers/refusing-server';
 import { runningServer } from './helpers/service';
 
 const run = promisify(execFile);
@@ -49,22 +48,14 @@ test('examples/python/stream_video.py streams a video with Debian\'s python3-web
 });
 
 test('examples/python/stream_video.py retries an upgrade refused with 503 (a draining server) and stops on a 404', async (t) => {
-  const statuses = [503, 404];
-  let upgrades = 0;
-  const refuser = http.createServer();
-  refuser.on('upgrade', (_req, socket) => {
-    const status = statuses[Math.min(upgrades++, statuses.length - 1)];
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-  });
-  await new Promise<void>((resolve) => refuser.listen(0, '127.0.0.1', resolve));
+  const refuser = await refusingServer(503, 404);
   t.teardown(() => refuser.close());
-  const url = `http://127.0.0.1:${(refuser.address() as AddressInfo).port}`;
-  const failed = await run(PYTHON, [path.join(PROJECT_ROOT, 'examples', 'python', 'stream_video.py'), mediaPath('vtest.avi'), '--url', url, '--max-frames', '1']).then(
+  const failed = await run(PYTHON, [path.join(PROJECT_ROOT, 'examples', 'python', 'stream_video.py'), mediaPath('vtest.avi'), '--url', refuser.url, '--max-frames', '1']).then(
     () => undefined,
     (err: { code: number; stderr: string }) => err,
   );
   t.is(failed?.code, 1);
-  t.is(upgrades, 2, 'one retry after the 503, none after the 404');
+  t.is(refuser.upgrades(), 2, 'one retry after the 503, none after the 404');
   t.regex(failed!.stderr, /upgrade refused: HTTP 503[\s\S]*upgrade refused: HTTP 404/);
 });
 

@@ -11,18 +11,12 @@ import { parseArgs } from 'node:util';
 
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { runLoad } from '../stream/load-generator';
-import { startServerProcess, type ServerProcess } from '../stream/server-process';
+import { startServerProcess } from '../stream/server-process';
 
 const { values, positionals } = parseArgs({
   options: { minutes: { type: 'string', default: '4' }, 'seconds-per-minute': { type: 'string', default: '45' } },
   allowPositionals: true, // the Node.js flags, after `--`
 });
-
-async function heap(server: ServerProcess): Promise<string> {
-  const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
-  const mb = (series: string): string => (Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20).toFixed(1);
-  return `V8 heap total ${mb('framewire_nodejs_heap_size_total_bytes')} MB, used ${mb('framewire_nodejs_heap_size_used_bytes')} MB, old space used ${mb('framewire_nodejs_heap_space_size_used_bytes{space="old"}')} MB`;
-}
 
 async function main(): Promise<void> {
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
@@ -31,7 +25,8 @@ async function main(): Promise<void> {
   const label = flags.length ? flags.join(' ') : '(npm start flags only)';
   for (let period = 1; period <= Number(values.minutes); period++) {
     const run = await runLoad({ url: server.wsUrl, pipeline: 'detect_fast', sessions: 4, frames, durationMs: Number(values['seconds-per-minute']) * 1000 });
-    console.log(`${label} period ${period}: ${run.results} results, RSS ${server.rssMb().toFixed(1)} MB, ${await heap(server)}`);
+    const heap = await server.v8HeapMb();
+    console.log(`${label} period ${period}: ${run.results} results, RSS ${server.rssMb().toFixed(1)} MB, V8 heap total ${heap.total.toFixed(1)} MB, used ${heap.used.toFixed(1)} MB, old space used ${heap.oldUsed.toFixed(1)} MB`);
   }
   await server.stop();
 }

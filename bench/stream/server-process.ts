@@ -12,9 +12,19 @@ export interface ServerProcess {
   readonly port: number;
   /** Resident set size now, MB (from /proc). */
   rssMb(): number;
+  /** V8's heap now, MB, from the server's /metrics (prom-client's default process metrics). */
+  v8HeapMb(): Promise<V8HeapMb>;
   /** CPU time the server's JS (main) thread has used so far, ms (user + system, from /proc; 10 ms ticks). */
   mainThreadCpuMs(): number;
   stop(): Promise<void>;
+}
+
+export interface V8HeapMb {
+  readonly total: number;
+  readonly used: number;
+  readonly external: number;
+  /** The old space's used part: what waits there for a full collection shows here. */
+  readonly oldUsed: number;
 }
 
 /**
@@ -56,6 +66,16 @@ export async function startServerProcess(env: Record<string, string> = {}, nodeA
       // Fields after the parenthesised name; utime and stime are fields 14 and 15 of the whole line, in USER_HZ (100/s) ticks.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    v8HeapMb: async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const mb = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+      return {
+        total: mb('framewire_nodejs_heap_size_total_bytes'),
+        used: mb('framewire_nodejs_heap_size_used_bytes'),
+        external: mb('framewire_nodejs_external_memory_bytes'),
+        oldUsed: mb('framewire_nodejs_heap_space_size_used_bytes{space="old"}'),
+      };
     },
     rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024,
     stop: () =>

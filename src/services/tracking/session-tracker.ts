@@ -18,7 +18,6 @@ interface AnnotatableResult {
   counts?: SceneCounts;
 }
 
-
 export class SessionTracker {
   private readonly tracker: ByteTracker;
   private readonly scene: ZonesAndLines;
