@@ -30,19 +30,33 @@ async function serverProcess(t: ExecutionContext): Promise<{ port: number; lines
   return { port, lines, exited, kill: (signal) => child.kill(signal) };
 }
 
-test('SIGTERM: draining sent, frames in flight answered, waiting ones dropped/shutdown, sessions closed 1001, exit 0 within 10 s', async (t) => {
+// Which frame is in flight or waiting at the signal is a race the real process cannot fix: under ASan (CI,
+// 2026-12-01) a burst sent 30 ms before SIGTERM was sometimes all answered before it landed, and a client that
+// stalls leaves its slot idle. So this test streams, and checks what holds whatever the timing; the exact
+// in-flight/waiting/on-the-wire cases are held deterministic in stream-service.test.ts ("shutdown: ...").
+test('SIGTERM: draining sent, every frame answered once (after draining only the in-flight result and dropped/shutdown), sessions closed 1001, exit 0 within 10 s', async (t) => {
   const { port, lines, exited, kill } = await serverProcess(t);
 
-  // detect_accurate takes ~40 ms a frame: when SIGTERM lands, each session has one frame in flight and one waiting.
-  const clients = await Promise.all([1, 2].map(() => StreamClient.connect(`ws://127.0.0.1:${port}/ws/video/stream?pipeline_id=detect_accurate`)));
-  await Promise.all(clients.map((c) => c.waitFor((m) => m.event === 'session_started')));
-  const frames = vtestFrames(10);
-  for (const c of clients) for (const f of frames) c.send(f);
-  await new Promise((r) => setTimeout(r, 30));
+  // detect_accurate takes ~40 ms a frame and each client sends one every 5 ms until it is told `draining`: as a
+  // rule each session has a frame in flight and one waiting when the signal lands.
+  const clients = await Promise.all([1, 2].map(() => StreamClient.session(`ws://127.0.0.1:${port}/ws/video/stream?pipeline_id=detect_accurate`)));
+  const frames = vtestFrames(4);
+  const sent = clients.map(() => 0);
+  const streams = clients.map((c, i) => {
+    const timer = setInterval(() => {
+      if (c.messages.some((m) => m.event === 'draining')) return clearInterval(timer); // as every client should
+      if (c.ws.readyState === c.ws.OPEN) c.send(frames[sent[i]++ % frames.length]);
+    }, 5);
+    void c.closed.then(() => clearInterval(timer));
+    return timer;
+  });
+  // SIGTERM once each session has answered results in a steady stream (counted, not timed).
+  await Promise.all(clients.map((c) => c.waitForCount((m) => 'result' in m, 2)));
   const killedAt = Date.now();
   kill('SIGTERM');
 
   const closes = await Promise.all(clients.map((c) => c.closed));
+  streams.forEach((timer) => clearInterval(timer));
   const code = await exited;
   t.is(code, 0);
   t.true(Date.now() - killedAt < 10_000);
@@ -52,9 +66,10 @@ test('SIGTERM: draining sent, frames in flight answered, waiting ones dropped/sh
     t.true(draining >= 0, 'the session was told it is draining');
     t.regex(c.messages[draining].detail as string, /send no more frames/);
     const indexes = c.answers().map((m) => m.frame_index as number).sort((a, b) => a - b);
-    t.deepEqual(indexes, frames.map((_f, k) => k), 'every frame sent was answered exactly once');
-    t.true(c.answers().some((m) => m.cause === 'shutdown'), 'the waiting frame was answered dropped/shutdown');
-    t.true(c.answers().some((m) => 'result' in m), 'the in-flight frame was answered with its result');
+    t.deepEqual(indexes, Array.from({ length: sent[i] }, (_v, k) => k), 'every frame sent was answered exactly once');
+    const afterDraining = c.messages.slice(draining + 1).filter((m) => 'frame_index' in m);
+    t.true(afterDraining.filter((m) => 'result' in m).length <= 1, 'after draining, a result only for the one frame in flight');
+    t.true(afterDraining.every((m) => 'result' in m || m.cause === 'shutdown'), 'after draining, nothing runs: waiting frames and frames still arriving are dropped/shutdown');
   }
   t.true(lines.some((l) => l.msg === 'shutdown complete'));
 });
