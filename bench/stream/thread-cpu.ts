@@ -6,7 +6,9 @@
  * generator, over one run of 4 sessions (open loop at FPS_PER_SESSION, or
  * closed loop). Thread roles are told apart by what they do: the JS thread's
  * id is the process id; slot threads and the parallel backend's helpers are
- * the busy native ones. Default: detect_fast, 20 s, open loop at 2x capacity.
+ * the busy native ones (named fw-slot-N). Per thread: CPU (and its kernel part), CPU ms per answered result, and
+ * from /proc/.../schedstat the share of the run it waited for a CPU or slept: a slot thread asleep at saturation
+ * is a slot waiting for its next frame. Default: detect_fast, 20 s, open loop at 2x capacity.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -16,16 +18,38 @@ import { startServerProcess } from './server-process';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** CPU ticks (user + system) of every thread of `pid`. */
-function threadTicks(pid: number): Map<number, number> {
-  const ticks = new Map<number, number>();
+/** CPU ticks [user, system] of every thread of `pid`. */
+function threadTicks(pid: number): Map<number, [number, number]> {
+  const ticks = new Map<number, [number, number]>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
     // Fields after the parenthesised name; utime and stime are fields 14 and 15 of the whole line.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+    ticks.set(Number(tid), [Number(fields[11]), Number(fields[12])]);
   }
   return ticks;
+}
+
+/**
+ * Nanoseconds each thread of `pid` spent on a CPU and waiting on a run queue for one (/proc/.../schedstat): the
+ * rest of the wall time it was asleep. A slot thread asleep at saturation is a slot waiting for its next frame.
+ */
+function threadSched(pid: number): Map<number, [number, number]> {
+  const sched = new Map<number, [number, number]>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    sched.set(Number(tid), [onCpu, waiting]);
+  }
+  return sched;
+}
+
+/** A thread's name (the slot threads call themselves fw-slot-N). */
+function threadName(pid: number, tid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return 'exited';
+  }
 }
 
 async function main(): Promise<void> {
@@ -40,18 +64,38 @@ async function main(): Promise<void> {
   const fps = rate === 'closed' ? undefined : rate !== undefined ? Number(rate) : overloadRate(warm);
 
   const before = threadTicks(pid);
+  const schedBefore = threadSched(pid);
   const ownBefore = process.cpuUsage();
   const run = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, fps, frames, durationMs: seconds * 1000 });
   const own = process.cpuUsage(ownBefore);
   const after = threadTicks(pid);
+  const schedAfter = threadSched(pid);
+  const names = new Map([...after.keys()].map((tid) => [tid, threadName(pid, tid)]));
   await server.stop();
 
   const share = (ticks: number): string => `${((100 * ticks) / CLOCK_TICKS_PER_SECOND / run.seconds).toFixed(1)}%`;
   console.log(`${pipeline}, 4 sessions, ${fps === undefined ? 'closed loop' : `${fps} frames/s each`}, ${seconds} s: ${run.resultsPerSecond.toFixed(1)} results/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, engine p50 / p99 ${run.computeP50.toFixed(1)} / ${run.computeP99.toFixed(1)} ms\n`);
-  console.log('| thread | CPU, % of one core |\n|---|---|');
-  const rows = [...after].map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)] as const).filter(([, t]) => t > 0).sort((a, b) => b[1] - a[1]);
-  for (const [tid, ticks] of rows) console.log(`| server ${tid === pid ? 'JS thread' : `thread ${tid}`} | ${share(ticks)} |`);
-  console.log(`| load generator (whole process) | ${(((own.user + own.system) / 1e6 / run.seconds) * 100).toFixed(1)}% |`);
+  console.log(`| thread | CPU, % of one core | of it in the kernel | CPU ms per result | waiting for a CPU, % of the run | asleep, % of the run |\n|---|---|---|---|---|---|`);
+  const wallNs = run.seconds * 1e9;
+  const waitAndSleep = (tid: number): string => {
+    const [onCpu, waiting] = schedAfter.get(tid) ?? [0, 0];
+    const [onCpu0, waiting0] = schedBefore.get(tid) ?? [0, 0];
+    const ran = onCpu - onCpu0, waited = waiting - waiting0;
+    return `${((100 * waited) / wallNs).toFixed(1)}% | ${Math.max(0, (100 * (wallNs - ran - waited)) / wallNs).toFixed(1)}%`;
+  };
+  const perResult = (ticks: number): string => ((1000 * ticks) / CLOCK_TICKS_PER_SECOND / run.results).toFixed(3);
+  const rows = [...after]
+    .map(([tid, [user, system]]) => {
+      const [user0, system0] = before.get(tid) ?? [0, 0];
+      return [tid, user - user0 + system - system0, system - system0] as const;
+    })
+    .filter(([, t]) => t > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const name = (tid: number): string => names.get(tid) ?? 'exited';
+  for (const [tid, ticks, system] of rows) console.log(`| server ${tid === pid ? 'JS thread' : `thread ${tid} (${name(tid)})`} | ${share(ticks)} | ${share(system)} | ${perResult(ticks)} | ${waitAndSleep(tid)} |`);
+  // process.cpuUsage is in microseconds; ticks are 1/100 s.
+  const ownTicks = ((own.user + own.system) / 1e6) * CLOCK_TICKS_PER_SECOND;
+  console.log(`| load generator (whole process) | ${share(ownTicks)} | ${share((own.system / 1e6) * CLOCK_TICKS_PER_SECOND)} | ${perResult(ownTicks)} | | |`);
 }
 
 main().catch((err) => {
