@@ -10,6 +10,7 @@ import path from 'node:path';
 import test from 'ava';
 import puppeteer, { type Browser } from 'puppeteer-core';
 
+import type { TrackCounts } from '../src/protocol/result';
 import { artifactPath } from './helpers/artifacts';
 import { mediaPath } from './helpers/media';
 import { runningServer } from './helpers/service';
@@ -23,7 +24,7 @@ interface DemoState {
   boxesDrawn: number;
   errors: string[];
   configured: number;
-  lastResult?: { pipeline_id: string; image: { width: number; height: number }; detections: { label: string; track_id?: number }[]; counts?: { lines: Record<string, unknown> } };
+  lastResult?: { pipeline_id: string; image: { width: number; height: number }; detections: { label: string; track_id?: number }[]; counts?: TrackCounts };
 }
 
 let server: Awaited<ReturnType<typeof runningServer>>;
@@ -98,7 +99,13 @@ test('the demo streams the camera through the SDK, draws boxes and shows live st
   await page.waitForFunction(`window.framewireDemo.results >= ${before + 10}`, { timeout: 60_000 });
   const tracked = (await page.evaluate('window.framewireDemo')) as DemoState;
   t.deepEqual(tracked.errors, []);
-  t.like(tracked.lastResult?.counts, { lines: { line: { in: {}, out: {} } } });
+  // The line's per-label counts (a person may or may not have crossed it yet: the clip's people walk across).
+  const line = tracked.lastResult?.counts?.lines.line;
+  t.truthy(line, 'the line drawn is counted');
+  for (const side of [line?.in, line?.out]) {
+    t.is(typeof side, 'object');
+    t.true(Object.values(side ?? {}).every((n) => Number.isInteger(n) && n > 0), `counts per label: ${JSON.stringify(side)}`);
+  }
   t.true(tracked.lastResult!.detections.some((d) => d.track_id !== undefined), 'track ids are shown');
   t.regex(await page.$eval('#counts', (e) => e.textContent ?? ''), /^line: in /);
   await page.screenshot({ path: artifactPath('demo-chromium-line.png') });
