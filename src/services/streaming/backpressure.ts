@@ -261,6 +261,11 @@ export class FrameScheduler {
     return this.requests.length;
   }
 
+  /** Places in the HTTP lane held by requests whose bodies are still being read (reserve() until request/release). */
+  get heldPlaces(): number {
+    return this.placesHeld;
+  }
+
   private pump(): void {
     if (this.pumping) return; // a lane woke from inside take() or done(): the loop below sees it
     this.pumping = true;
