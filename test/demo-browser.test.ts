@@ -58,6 +58,11 @@ test('the demo streams the camera through the SDK, draws boxes and shows live st
   const page = await browser.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(String(err)));
+  /** The page's demo state, copied in the page at the moment `condition` (page-side code) first holds. */
+  const demoStateWhen = async (condition: string): Promise<DemoState> => {
+    const handle = await page.waitForFunction(`(${condition}) && JSON.stringify(window.framewireDemo)`, { timeout: 60_000 });
+    return JSON.parse((await handle.jsonValue()) as string) as DemoState;
+  };
   await page.setViewport({ width: 1280, height: 760 });
   await page.goto(`${server.url}/demo`, { waitUntil: 'load' });
   t.is(new URL(page.url()).pathname, '/demo/');
@@ -65,8 +70,9 @@ test('the demo streams the camera through the SDK, draws boxes and shows live st
   await page.select('#pipeline', 'detect_fast');
   await page.click('#start');
   // Page-side code as strings: this file is compiled for Node, without the DOM's types.
-  await page.waitForFunction('window.framewireDemo.results >= 15 && window.framewireDemo.boxesDrawn > 0', { timeout: 60_000 });
-  const state = (await page.evaluate('window.framewireDemo')) as DemoState;
+  // A result with a person in it, not whichever frame is last: the fake camera loops a 6 s clip.
+  // The state is copied at the moment the condition holds (a later read could see the next result).
+  const state = await demoStateWhen("window.framewireDemo.results >= 15 && window.framewireDemo.boxesDrawn > 0 && window.framewireDemo.lastResult.detections.some((d) => d.label === 'person')");
   t.deepEqual(state.errors, []);
   t.deepEqual(pageErrors, []);
   t.is(state.lastResult?.pipeline_id, 'detect_fast');
@@ -96,8 +102,8 @@ test('the demo streams the camera through the SDK, draws boxes and shows live st
   await page.mouse.up();
   await page.waitForFunction('window.framewireDemo.configured >= 1 && window.framewireDemo.lastResult.counts !== undefined', { timeout: 30_000 });
   const before = ((await page.evaluate('window.framewireDemo.results')) as number);
-  await page.waitForFunction(`window.framewireDemo.results >= ${before + 10}`, { timeout: 60_000 });
-  const tracked = (await page.evaluate('window.framewireDemo')) as DemoState;
+  // Ten more results, the last with a confirmed track: just after the clip loops every track is new (unconfirmed).
+  const tracked = await demoStateWhen(`window.framewireDemo.results >= ${before + 10} && window.framewireDemo.lastResult.detections.some((d) => d.track_id !== undefined)`);
   t.deepEqual(tracked.errors, []);
   // The line's per-label counts (a person may or may not have crossed it yet: the clip's people walk across).
   const line = tracked.lastResult?.counts?.lines.line;

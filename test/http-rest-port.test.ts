@@ -215,13 +215,18 @@ test('at shutdown the REST port answers every accepted request; new ones and /re
   const draining = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_MAX_QUEUED_REQUESTS: '100', FRAMEWIRE_REST_PORT: '0' });
   const base = `http://127.0.0.1:${draining.restPort!}`;
   const frame = readMedia('messi5.jpg');
+  let settled = 0;
   const queued = Array.from({ length: 12 }, () =>
     fetch(`${base}/v1/pipelines/detect_accurate/infer`, { method: 'POST', body: frame, headers: jpeg }).then(
       (res) => res.status,
       (err: Error) => `no HTTP answer: ${err.message}`,
-    ),
+    ).finally(() => settled++),
   );
-  await Promise.race(queued); // the others are inside: running or waiting for the slot
+  // Every request inside before close(): answered, running, waiting, or holding its place (counted, not timed).
+  const { scheduler } = draining;
+  for (let i = 0; i < 1000 && settled + scheduler.inFlightRequests + scheduler.queuedRequests + scheduler.heldPlaces < queued.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   const closing = draining.close();
   const during = await fetch(`${base}/v1/pipelines/detect/infer`, { method: 'POST', body: frame, headers: jpeg });
   t.is(during.status, 503);

@@ -14,14 +14,19 @@ test('requests queued at shutdown are all answered; new ones and /readyz get 503
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', FRAMEWIRE_MAX_QUEUED_REQUESTS: '100' });
   const frame = readMedia('messi5.jpg');
   // detect_accurate is the slowest pipeline: 12 requests on one slot keep it busy for a while.
+  let settled = 0;
   const queued = Array.from({ length: 12 }, () =>
     fetch(`${server.url}/v1/pipelines/detect_accurate/infer`, { method: 'POST', body: frame, headers: jpeg }).then(
       async (res) => ({ status: res.status, body: (await res.json()) as { error?: string } }),
       (err: Error) => ({ status: 0, body: { error: `no HTTP answer: ${err.message}` } }),
-    ),
+    ).finally(() => settled++),
   );
-  // Shut down once the first answer proves the others are inside (running or waiting for the slot).
-  await Promise.race(queued);
+  // Shut down once every request is inside: answered, running, waiting for the slot, or holding its place while
+  // its body is read (counted, not timed: a request still on its way at close() would rightly get 503).
+  const { scheduler } = server;
+  for (let i = 0; i < 1000 && settled + scheduler.inFlightRequests + scheduler.queuedRequests + scheduler.heldPlaces < queued.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   const closing = server.close();
   const during = await fetch(`${server.url}/v1/pipelines/detect/infer`, { method: 'POST', body: frame, headers: jpeg });
   t.is(during.status, 503);

@@ -8,14 +8,15 @@ test('a peer missing two pongs is terminated; one that answers stays', async (t)
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', STREAM_HEARTBEAT_MS: '100' });
   t.teardown(() => server.close());
   const silent = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`, { autoPong: false });
-  const alive = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
-  await Promise.all([silent, alive].map((c) => c.waitFor((m) => m.event === 'session_started')));
+  // Counted from the start: the server sends exactly two pings before it cuts a silent peer, 100 ms apart.
   let pings = 0;
   silent.ws.on('ping', () => pings++);
+  const alive = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`);
+  await Promise.all([silent, alive].map((c) => c.waitFor((m) => m.event === 'session_started')));
   const { code } = await silent.closed;
   t.is(code, 1006, 'terminated: no close frame');
   t.true(pings >= 2);
-  await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 500 && server.streams.activeSessions > 1; i++) await new Promise((r) => setTimeout(r, 10));
   t.is(server.streams.activeSessions, 1, 'the silent session is cleaned up, the live one kept');
   const gauge = await server.metrics.sessionsActive.get();
   t.is(gauge.values.find((v) => v.labels.pipeline_id === 'detect')?.value, 1, 'and the sessions gauge follows');

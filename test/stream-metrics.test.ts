@@ -42,7 +42,8 @@ test('stream counters, histograms and gauges match a known sequence', async (t) 
   const during = await (await fetch(`${server.url}/metrics`)).text();
   client.ws.send('not a frame'); // invalid_message closes the session
   await client.closed;
-  await new Promise((r) => setTimeout(r, 100));
+  // The server's side of the close may come a moment later: wait for it (counted, not timed).
+  for (let i = 0; i < 500 && server.streams.activeSessions > 0; i++) await new Promise((r) => setTimeout(r, 10));
   const text = await (await fetch(`${server.url}/metrics`)).text();
 
   const p = { pipeline_id: 'detect' };

@@ -277,7 +277,9 @@ test('shutdown grace: open sessions are served as usual (new ones refused) until
   streams.receive(s.session, frame('g0'), true);
   await finish('g0');
   t.deepEqual(s.out.log, ['result 0'], 'during the grace a frame is processed as usual');
-  await sleep(100);
+  // Counted, not timed: the quiet period starts only when the grace ends, so a stall near 80 ms would leave a
+  // fixed 100 ms sleep short of the end.
+  await eventually(() => s.out.log.includes('end 1001'));
   t.deepEqual(s.out.log, ['result 0', 'draining', 'end 1001']);
   streams.disconnected(s.session, 1001);
   await shutdown;
