@@ -19,6 +19,7 @@ import { Metrics } from '../src/metrics';
 import type { FrameOutcome } from '../src/services/pipeline';
 import { FrameScheduler, StreamService, StreamSession, type SessionOutput, type StreamAnswer } from '../src/services/streaming';
 import { jpegHeaderOnly } from './helpers/jpeg-bytes';
+import { waitUntil } from './helpers/wait';
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -156,7 +157,7 @@ async function run(actions: Action[], capacity: number, seen = new Set<string>()
     await settle();
   }
   // A draining session ends on its quiet timer (quietMs 0, a real timer): give a loaded machine time to fire it.
-  for (let i = 0; i < 200 && peers.some(({ session, peer }) => !peer.gone && session.state === 'closing' && session.idle); i++) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => !peers.some(({ session, peer }) => !peer.gone && session.state === 'closing' && session.idle), 1000, 5);
   if (scheduler.inFlight !== 0 || streams.waitingFrames !== 0) return `left behind: ${scheduler.inFlight} in flight, ${streams.waitingFrames} waiting`;
 
   for (const [i, { session, peer, tooSlow }] of peers.entries()) {

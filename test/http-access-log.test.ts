@@ -4,6 +4,7 @@ import test from 'ava';
 import { loadConfig } from '../src/config';
 import { readMedia } from './helpers/media';
 import { runningServer } from './helpers/service';
+import { waitUntil } from './helpers/wait';
 
 test('every request is logged once at info with method, path, status, bytes, ms and the request id it echoes', async (t) => {
   const logs: Record<string, unknown>[] = [];
@@ -19,7 +20,7 @@ test('every request is logged once at info with method, path, status, bytes, ms 
     t.not(bad.headers.get('x-request-id'), 'x'.repeat(300), 'an overlong id is replaced');
     // A line is written when the server's response finishes, which may be after the client read the headers:
     // wait for the three (counted, not timed).
-    for (let i = 0; i < 500 && logs.filter((l) => l.msg === 'http_request').length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => logs.filter((l) => l.msg === 'http_request').length >= 3);
     const access = logs.filter((l) => l.msg === 'http_request');
     const infer = access.find((l) => l.request_id === 'trace-42');
     t.like(infer, { level: 30, req: { method: 'POST', path: '/v1/pipelines/detect/infer?min_score=0.5' }, res: { status: 200, bytes: Buffer.byteLength(body) } });

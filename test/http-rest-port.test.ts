@@ -22,6 +22,7 @@ import { Haproxy } from './cluster/load-balancers';
 import { jpegHeaderOnly } from './helpers/jpeg-bytes';
 import { readMedia } from './helpers/media';
 import { runningServer } from './helpers/service';
+import { waitUntil } from './helpers/wait';
 
 const jpeg = { 'Content-Type': 'image/jpeg' };
 const TOKEN = 'rest-port-token-0123456789';
@@ -120,7 +121,7 @@ test('a client that leaves mid-body gives its place back to the scheduler', asyn
     }
     // The close reaches the REST thread, and its release the scheduler, a moment after the client left: a request
     // sent at once could be read first (CI, 2026-12-01). Counted, not timed: wait for the place, then use it.
-    for (let i = 0; i < 500 && one.scheduler.heldPlaces > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await waitUntil(() => one.scheduler.heldPlaces === 0);
     t.is(one.scheduler.heldPlaces, 0, 'the place held at the headers came back');
     const res = await fetch(`http://127.0.0.1:${one.restPort!}/v1/pipelines/detect_fast/infer`, { method: 'POST', body: frame, headers: jpeg });
     t.is(res.status, 200, 'the one place is free again');
@@ -147,7 +148,7 @@ test('clients that leave while their request is being admitted give their places
       // The leaving client's headers have been admitted or refused by now; its release may still be on its way
       // (see the test above), so that part is counted, not timed.
       await new Promise((resolve) => setTimeout(resolve, 300));
-      for (let i = 0; i < 500 && one.scheduler.heldPlaces > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitUntil(() => one.scheduler.heldPlaces === 0);
       t.is(one.scheduler.heldPlaces, 0, 'every place held at the headers came back');
       const res = await fetch(`http://127.0.0.1:${port}/v1/pipelines/detect_fast/infer`, { method: 'POST', body: frame, headers: jpeg });
       t.is(res.status, 200, `${port === one.port ? 'main' : 'REST'} port: the one place is free again`);
@@ -224,9 +225,7 @@ test('at shutdown the REST port answers every accepted request; new ones and /re
   );
   // Every request inside before close(): answered, running, waiting, or holding its place (counted, not timed).
   const { scheduler } = draining;
-  for (let i = 0; i < 1000 && settled + scheduler.inFlightRequests + scheduler.queuedRequests + scheduler.heldPlaces < queued.length; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitUntil(() => settled + scheduler.inFlightRequests + scheduler.queuedRequests + scheduler.heldPlaces >= queued.length, 5000, 5);
   const closing = draining.close();
   const during = await fetch(`${base}/v1/pipelines/detect/infer`, { method: 'POST', body: frame, headers: jpeg });
   t.is(during.status, 503);

@@ -7,6 +7,7 @@ import test from 'ava';
 
 import { readMedia } from './helpers/media';
 import { runningServer } from './helpers/service';
+import { waitUntil } from './helpers/wait';
 
 const jpeg = { 'Content-Type': 'image/jpeg' };
 
@@ -24,9 +25,7 @@ test('requests queued at shutdown are all answered; new ones and /readyz get 503
   // Shut down once every request is inside: answered, running, waiting for the slot, or holding its place while
   // its body is read (counted, not timed: a request still on its way at close() would rightly get 503).
   const { scheduler } = server;
-  for (let i = 0; i < 1000 && settled + scheduler.inFlightRequests + scheduler.queuedRequests + scheduler.heldPlaces < queued.length; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  await waitUntil(() => settled + scheduler.inFlightRequests + scheduler.queuedRequests + scheduler.heldPlaces >= queued.length, 5000, 5);
   const closing = server.close();
   const during = await fetch(`${server.url}/v1/pipelines/detect/infer`, { method: 'POST', body: frame, headers: jpeg });
   t.is(during.status, 503);

@@ -3,6 +3,7 @@ import test from 'ava';
 
 import { runningServer } from './helpers/service';
 import { StreamClient } from './helpers/stream-client';
+import { waitUntil } from './helpers/wait';
 
 test('a peer missing two pongs is terminated; one that answers stays', async (t) => {
   const server = await runningServer({ FRAMEWIRE_WORKER_SLOTS: '1', STREAM_HEARTBEAT_MS: '100' });
@@ -16,7 +17,7 @@ test('a peer missing two pongs is terminated; one that answers stays', async (t)
   const { code } = await silent.closed;
   t.is(code, 1006, 'terminated: no close frame');
   t.true(pings >= 2);
-  for (let i = 0; i < 500 && server.streams.activeSessions > 1; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => server.streams.activeSessions <= 1);
   t.is(server.streams.activeSessions, 1, 'the silent session is cleaned up, the live one kept');
   const gauge = await server.metrics.sessionsActive.get();
   t.is(gauge.values.find((v) => v.labels.pipeline_id === 'detect')?.value, 1, 'and the sessions gauge follows');

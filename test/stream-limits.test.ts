@@ -3,6 +3,7 @@ import test from 'ava';
 
 import { runningServer } from './helpers/service';
 import { StreamClient } from './helpers/stream-client';
+import { waitUntil } from './helpers/wait';
 
 const TOKEN = 'test-token-0123456789abcdef';
 let server: Awaited<ReturnType<typeof runningServer>>;
@@ -55,7 +56,7 @@ test.serial('one session over STREAM_MAX_SESSIONS gets server_busy, close 1013',
   first.close();
   await first.closed;
   // The server hears the close on its own side of the socket: wait for the place to free (counted, not timed).
-  for (let i = 0; i < 500 && server.streams.activeSessions >= 2; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => server.streams.activeSessions < 2);
   const fourth = await StreamClient.connect(`${server.wsUrl}?pipeline_id=detect`, auth);
   t.like(await fourth.waitFor((m) => m.event === 'session_started'), { pipeline_id: 'detect' }, 'a freed place is usable again');
   for (const c of [second, fourth]) c.close();

@@ -4,6 +4,7 @@ import test from 'ava';
 import { vtestFrames } from './helpers/frames';
 import { runningServer } from './helpers/service';
 import { isDropped, isResult, StreamClient } from './helpers/stream-client';
+import { waitUntil } from './helpers/wait';
 
 function find(text: string, name: string, labels: Record<string, string>): string | undefined {
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
@@ -43,7 +44,7 @@ test('stream counters, histograms and gauges match a known sequence', async (t) 
   client.ws.send('not a frame'); // invalid_message closes the session
   await client.closed;
   // The server's side of the close may come a moment later: wait for it (counted, not timed).
-  for (let i = 0; i < 500 && server.streams.activeSessions > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => server.streams.activeSessions === 0);
   const text = await (await fetch(`${server.url}/metrics`)).text();
 
   const p = { pipeline_id: 'detect' };

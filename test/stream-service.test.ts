@@ -10,6 +10,7 @@ import { FramewireError } from '../src/errors';
 import type { FrameOutcome } from '../src/services/pipeline';
 import type { StreamAnswer } from '../src/services/streaming';
 import { harness, RecordingOutput, settle } from './helpers/stream-harness';
+import { waitUntil } from './helpers/wait';
 
 /** The frame indexes the answers name, in order of the answers. */
 function answeredIndexes(out: RecordingOutput): number[] {
@@ -223,10 +224,8 @@ test('refusals: invalid_pipeline, not_ready, server_busy (full, then shutting do
 /** Real time passes (the drain's quiet period runs on real timers). */
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls (real time) until `check` holds; fails after 2 s. */
-async function eventually(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await sleep(10);
-}
+/** Polls (real time) until `check` holds, for up to 2 s (the test asserts it afterwards). */
+const eventually = (check: () => boolean): Promise<void> => waitUntil(check, 2000);
 
 test('shutdown: draining sent, waiting frames dropped/shutdown, the in-flight one answered, 1001 once quiet', async (t) => {
   const { streams, open, frame, finish, seen, metric } = harness();

@@ -11,6 +11,7 @@ import type { FrameOutcome } from '../src/services/pipeline';
 import { jpegHeaderOnly } from './helpers/jpeg-bytes';
 import { runningServer } from './helpers/service';
 import { StreamClient } from './helpers/stream-client';
+import { waitUntil } from './helpers/wait';
 
 type Server = Awaited<ReturnType<typeof runningServer>>;
 
@@ -78,7 +79,7 @@ test('an upgrade request in progress when shutdown starts gets HTTP 503 server_b
   const head = 'GET /ws/video/stream?pipeline_id=detect HTTP/1.1\r\nHost: 127.0.0.1\r\n';
   raw.write(head);
   const serverSide = await accepted;
-  for (let i = 0; i < 200 && serverSide.bytesRead < head.length; i++) await new Promise((r) => setTimeout(r, 5));
+  await waitUntil(() => serverSide.bytesRead >= head.length, 1000, 5);
   t.is(serverSide.bytesRead, head.length, 'the server has read the start of the request');
 
   const closing = server.close();

@@ -8,6 +8,7 @@ import test, { type ExecutionContext } from 'ava';
 import { PROJECT_ROOT } from '../src/config';
 import { vtestFrames } from './helpers/frames';
 import { StreamClient } from './helpers/stream-client';
+import { waitUntil } from './helpers/wait';
 
 /** The real server as its own process (so SIGTERM is real), with its pino lines collected. */
 async function serverProcess(t: ExecutionContext): Promise<{ port: number; lines: Record<string, unknown>[]; exited: Promise<number | null>; kill: (signal: NodeJS.Signals) => void }> {
@@ -34,29 +35,36 @@ async function serverProcess(t: ExecutionContext): Promise<{ port: number; lines
 // 2026-12-01) a burst sent 30 ms before SIGTERM was sometimes all answered before it landed, and a client that
 // stalls leaves its slot idle. So this test streams, and checks what holds whatever the timing; the exact
 // in-flight/waiting/on-the-wire cases are held deterministic in stream-service.test.ts ("shutdown: ...").
+/**
+ * Each client sends vtest frames every `everyMs` without waiting for answers, until it is told `draining` (as
+ * every client should) or its socket closes. The returned counts (frames sent, per client) grow as it goes.
+ */
+function sendUntilDraining(clients: readonly StreamClient[], everyMs: number): number[] {
+  const frames = vtestFrames(4);
+  const sent = clients.map(() => 0);
+  clients.forEach((c, i) => {
+    const timer = setInterval(() => {
+      if (c.messages.some((m) => m.event === 'draining')) return clearInterval(timer);
+      if (c.ws.readyState === c.ws.OPEN) c.send(frames[sent[i]++ % frames.length]);
+    }, everyMs);
+    void c.closed.then(() => clearInterval(timer));
+  });
+  return sent;
+}
+
 test('SIGTERM: draining sent, every frame answered once (after draining only the in-flight result and dropped/shutdown), sessions closed 1001, exit 0 within 10 s', async (t) => {
   const { port, lines, exited, kill } = await serverProcess(t);
 
   // detect_accurate takes ~40 ms a frame and each client sends one every 5 ms until it is told `draining`: as a
   // rule each session has a frame in flight and one waiting when the signal lands.
   const clients = await Promise.all([1, 2].map(() => StreamClient.session(`ws://127.0.0.1:${port}/ws/video/stream?pipeline_id=detect_accurate`)));
-  const frames = vtestFrames(4);
-  const sent = clients.map(() => 0);
-  const streams = clients.map((c, i) => {
-    const timer = setInterval(() => {
-      if (c.messages.some((m) => m.event === 'draining')) return clearInterval(timer); // as every client should
-      if (c.ws.readyState === c.ws.OPEN) c.send(frames[sent[i]++ % frames.length]);
-    }, 5);
-    void c.closed.then(() => clearInterval(timer));
-    return timer;
-  });
+  const sent = sendUntilDraining(clients, 5);
   // SIGTERM once each session has answered results in a steady stream (counted, not timed).
   await Promise.all(clients.map((c) => c.waitForCount((m) => 'result' in m, 2)));
   const killedAt = Date.now();
   kill('SIGTERM');
 
   const closes = await Promise.all(clients.map((c) => c.closed));
-  streams.forEach((timer) => clearInterval(timer));
   const code = await exited;
   t.is(code, 0);
   t.true(Date.now() - killedAt < 10_000);
@@ -80,22 +88,12 @@ test('SIGTERM: draining sent, every frame answered once (after draining only the
 test('SIGTERM under a flood: a client that stops on draining gets every frame it sent answered exactly once', async (t) => {
   const { port, lines, exited, kill } = await serverProcess(t);
   const clients = await Promise.all([1, 2, 3].map(() => StreamClient.session(`ws://127.0.0.1:${port}/ws/video/stream?pipeline_id=detect_fast`)));
-  const frames = vtestFrames(4);
-  // Each client sends without waiting for answers until its socket closes: frames are on the wire at SIGTERM.
-  const sent = clients.map(() => 0);
-  const floods = clients.map((c, i) => {
-    const timer = setInterval(() => {
-      if (c.messages.some((m) => m.event === 'draining')) return clearInterval(timer); // as every client should
-      if (c.ws.readyState === c.ws.OPEN) c.send(frames[sent[i]++ % frames.length]);
-    }, 3);
-    void c.closed.then(() => clearInterval(timer));
-    return timer;
-  });
+  // Each client sends without waiting for answers until it is told `draining`: frames are on the wire at SIGTERM.
+  const sent = sendUntilDraining(clients, 3);
   // SIGTERM once every client has a flood going (counted, not timed: this machine's speed varies).
-  for (let i = 0; i < 500 && !sent.every((n) => n > 20); i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => sent.every((n) => n > 20));
   kill('SIGTERM');
   const closes = await Promise.all(clients.map((c) => c.closed));
-  floods.forEach((timer) => clearInterval(timer));
   t.is(await exited, 0);
   const received = lines.filter((l) => l.msg === 'stream_disconnect').map((l) => [l.session_id, l.frames_received] as const);
   t.is(received.length, 3);

@@ -18,38 +18,31 @@ import { startServerProcess } from './server-process';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** CPU ticks [user, system] of every thread of `pid`. */
-function threadTicks(pid: number): Map<number, [number, number]> {
-  const ticks = new Map<number, [number, number]>();
+/** One thread's counters at one moment, from /proc/PID/task/TID/{stat,schedstat,comm}. */
+interface ThreadSample {
+  /** CPU ticks in user and kernel mode. */
+  readonly user: number;
+  readonly system: number;
+  /** Nanoseconds on a CPU and waiting on a run queue for one: the rest of the wall time it was asleep. */
+  readonly onCpuNs: number;
+  readonly waitingNs: number;
+  /** Its name (the slot threads call themselves fw-slot-N). */
+  readonly name: string;
+}
+
+/** Every thread of `pid` now. */
+function sampleThreads(pid: number): Map<number, ThreadSample> {
+  const threads = new Map<number, ThreadSample>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const dir = `/proc/${pid}/task/${tid}`;
+    const stat = readFileSync(`${dir}/stat`, 'utf8');
     // Fields after the parenthesised name; utime and stime are fields 14 and 15 of the whole line.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks.set(Number(tid), [Number(fields[11]), Number(fields[12])]);
+    const [onCpuNs, waitingNs] = readFileSync(`${dir}/schedstat`, 'utf8').split(' ').map(Number);
+    const name = readFileSync(`${dir}/comm`, 'utf8').trim();
+    threads.set(Number(tid), { user: Number(fields[11]), system: Number(fields[12]), onCpuNs, waitingNs, name });
   }
-  return ticks;
-}
-
-/**
- * Nanoseconds each thread of `pid` spent on a CPU and waiting on a run queue for one (/proc/.../schedstat): the
- * rest of the wall time it was asleep. A slot thread asleep at saturation is a slot waiting for its next frame.
- */
-function threadSched(pid: number): Map<number, [number, number]> {
-  const sched = new Map<number, [number, number]>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
-    sched.set(Number(tid), [onCpu, waiting]);
-  }
-  return sched;
-}
-
-/** A thread's name (the slot threads call themselves fw-slot-N). */
-function threadName(pid: number, tid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-  } catch {
-    return 'exited';
-  }
+  return threads;
 }
 
 async function main(): Promise<void> {
@@ -63,36 +56,31 @@ async function main(): Promise<void> {
   const warm = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames, durationMs: 5000 });
   const fps = rate === 'closed' ? undefined : rate !== undefined ? Number(rate) : overloadRate(warm);
 
-  const before = threadTicks(pid);
-  const schedBefore = threadSched(pid);
+  const before = sampleThreads(pid);
   const ownBefore = process.cpuUsage();
   const run = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, fps, frames, durationMs: seconds * 1000 });
   const own = process.cpuUsage(ownBefore);
-  const after = threadTicks(pid);
-  const schedAfter = threadSched(pid);
-  const names = new Map([...after.keys()].map((tid) => [tid, threadName(pid, tid)]));
+  const after = sampleThreads(pid);
   await server.stop();
 
   const share = (ticks: number): string => `${((100 * ticks) / CLOCK_TICKS_PER_SECOND / run.seconds).toFixed(1)}%`;
   console.log(`${pipeline}, 4 sessions, ${fps === undefined ? 'closed loop' : `${fps} frames/s each`}, ${seconds} s: ${run.resultsPerSecond.toFixed(1)} results/s, p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms, engine p50 / p99 ${run.computeP50.toFixed(1)} / ${run.computeP99.toFixed(1)} ms\n`);
   console.log(`| thread | CPU, % of one core | of it in the kernel | CPU ms per result | waiting for a CPU, % of the run | asleep, % of the run |\n|---|---|---|---|---|---|`);
   const wallNs = run.seconds * 1e9;
-  const waitAndSleep = (tid: number): string => {
-    const [onCpu, waiting] = schedAfter.get(tid) ?? [0, 0];
-    const [onCpu0, waiting0] = schedBefore.get(tid) ?? [0, 0];
-    const ran = onCpu - onCpu0, waited = waiting - waiting0;
-    return `${((100 * waited) / wallNs).toFixed(1)}% | ${Math.max(0, (100 * (wallNs - ran - waited)) / wallNs).toFixed(1)}%`;
-  };
+  const percentOfRun = (ns: number): string => `${Math.max(0, (100 * ns) / wallNs).toFixed(1)}%`;
   const perResult = (ticks: number): string => ((1000 * ticks) / CLOCK_TICKS_PER_SECOND / run.results).toFixed(3);
   const rows = [...after]
-    .map(([tid, [user, system]]) => {
-      const [user0, system0] = before.get(tid) ?? [0, 0];
-      return [tid, user - user0 + system - system0, system - system0] as const;
+    .map(([tid, now]) => {
+      const was = before.get(tid) ?? { user: 0, system: 0, onCpuNs: 0, waitingNs: 0 };
+      const waited = now.waitingNs - was.waitingNs;
+      const asleep = wallNs - (now.onCpuNs - was.onCpuNs) - waited;
+      return { tid, name: now.name, ticks: now.user - was.user + now.system - was.system, system: now.system - was.system, waited, asleep };
     })
-    .filter(([, t]) => t > 0)
-    .sort((a, b) => b[1] - a[1]);
-  const name = (tid: number): string => names.get(tid) ?? 'exited';
-  for (const [tid, ticks, system] of rows) console.log(`| server ${tid === pid ? 'JS thread' : `thread ${tid} (${name(tid)})`} | ${share(ticks)} | ${share(system)} | ${perResult(ticks)} | ${waitAndSleep(tid)} |`);
+    .filter((r) => r.ticks > 0)
+    .sort((a, b) => b.ticks - a.ticks);
+  for (const r of rows) {
+    console.log(`| server ${r.tid === pid ? 'JS thread' : `thread ${r.tid} (${r.name})`} | ${share(r.ticks)} | ${share(r.system)} | ${perResult(r.ticks)} | ${percentOfRun(r.waited)} | ${percentOfRun(r.asleep)} |`);
+  }
   // process.cpuUsage is in microseconds; ticks are 1/100 s.
   const ownTicks = ((own.user + own.system) / 1e6) * CLOCK_TICKS_PER_SECOND;
   console.log(`| load generator (whole process) | ${share(ownTicks)} | ${share((own.system / 1e6) * CLOCK_TICKS_PER_SECOND)} | ${perResult(ownTicks)} | | |`);
