@@ -12,6 +12,7 @@
         "native/core/frame_decoder.cc",
         "native/core/jpeg_decoder.cc",
         "native/core/nms.cc",
+        "native/core/blob.cc",
         "native/core/darknet_yolo.cc",
         "native/core/yolox.cc",
         "native/core/yunet_faces.cc",

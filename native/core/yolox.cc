@@ -7,6 +7,7 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "blob.h"
 #include "errors.h"
 #include "models.h"
 #include "nms.h"
@@ -40,8 +41,7 @@ class YoloX final : public ObjectDetector {
     const cv::Size scaled(std::max(1, cvRound(image.cols * scale)), std::max(1, cvRound(image.rows * scale)));
     canvas_.setTo(cv::Scalar::all(114));
     cv::resize(image, canvas_(cv::Rect(cv::Point(), scaled)), scaled);
-    cv::dnn::blobFromImage(canvas_, blob_, 1.0, cv::Size(), cv::Scalar(), /*swapRB=*/false, /*crop=*/false);
-    net_.setInput(blob_);
+    net_.setInput(packer_.Pack(canvas_, canvas_.size(), 1.0, /*swap_rb=*/false));
     net_.forward(output_);
     timings->inference_ms += watch.Lap();
 
@@ -76,7 +76,7 @@ class YoloX final : public ObjectDetector {
   };
   cv::dnn::Net net_;
   cv::Mat canvas_;  // letterbox canvas, reused across frames
-  cv::Mat blob_;
+  BlobPacker packer_;  // its blob and scratch are reused across frames
   cv::Mat output_;
   std::vector<Cell> grid_;
 };
