@@ -20,3 +20,7 @@ if [[ ! bench/out/plain_loop -nt bench/native/plain_loop.cc ]]; then
   # shellcheck disable=SC2046
   g++ -std=c++17 -O3 -pthread bench/native/plain_loop.cc $(pkg-config --cflags --libs opencv4) -o bench/out/plain_loop
 fi
+# bench/out/blob_ab: the detectors' input blob three ways (blobFromImage, a float packer, BlobPacker's 8-bit blob).
+# shellcheck disable=SC2046
+g++ -std=c++17 -O3 bench/native/blob_ab.cc native/core/blob.cc $(pkg-config --cflags opencv4) \
+  -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -lopencv_dnn -o bench/out/blob_ab

@@ -6,22 +6,20 @@
 
 namespace framewire {
 
-const cv::Mat& BlobPacker::Pack(const cv::Mat& bgr, cv::Size size, double scale, bool swap_rb) {
+const cv::Mat& BlobPacker::Pack(const cv::Mat& bgr, cv::Size size, bool swap_rb) {
   if (bgr.type() != CV_8UC3) throw std::invalid_argument("BlobPacker::Pack needs an 8-bit 3-channel image");
   const cv::Mat* source = &bgr;
   if (bgr.size() != size) {
-    // Like blobFromImage with crop=false: a plain resize to the input size.
     cv::resize(bgr, resized_, size, 0, 0, cv::INTER_LINEAR);
     source = &resized_;
   }
   const int shape[] = {1, 3, size.height, size.width};
-  blob_.create(4, shape, CV_32F);  // no-op once the shape has been seen
-  cv::split(*source, planes_);     // reuses planes_ of the right size
-  for (int c = 0; c < 3; ++c) {
-    // Channel c of the source (B, G, R) lands in blob channel 2 - c when swapping.
-    cv::Mat destination(size, CV_32F, blob_.ptr<float>(0, swap_rb ? 2 - c : c));
-    planes_[c].convertTo(destination, CV_32F, scale);  // writes in place: same size and type
-  }
+  blob_.create(4, shape, CV_8U);  // no-op once the shape has been seen
+  // The blob's three planes as headers over its memory: cv::split writes into
+  // them in place (they already have the right size and type).
+  cv::Mat planes[3];
+  for (int c = 0; c < 3; ++c) planes[c] = cv::Mat(size, CV_8U, blob_.ptr<uint8_t>(0, swap_rb ? 2 - c : c));
+  cv::split(*source, planes);
   return blob_;
 }
 

@@ -29,7 +29,7 @@ class DarknetYolo final : public ObjectDetector {
   std::vector<Detection> Detect(const cv::Mat& image, float to_original, const DetectOptions& options,
                                 StageTimings* timings) override {
     Stopwatch watch;
-    net_.setInput(packer_.Pack(image, input_size_, 1.0 / 255.0, /*swap_rb=*/true));
+    net_.setInput(packer_.Pack(image, input_size_, /*swap_rb=*/true), "", 1.0 / 255.0);  // 8-bit in, scaled by the net
     net_.forward(outputs_, output_names_);
     timings->inference_ms += watch.Lap();
 

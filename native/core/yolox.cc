@@ -41,7 +41,7 @@ class YoloX final : public ObjectDetector {
     const cv::Size scaled(std::max(1, cvRound(image.cols * scale)), std::max(1, cvRound(image.rows * scale)));
     canvas_.setTo(cv::Scalar::all(114));
     cv::resize(image, canvas_(cv::Rect(cv::Point(), scaled)), scaled);
-    net_.setInput(packer_.Pack(canvas_, canvas_.size(), 1.0, /*swap_rb=*/false));
+    net_.setInput(packer_.Pack(canvas_, canvas_.size(), /*swap_rb=*/false));  // 8-bit in, made float by the net
     net_.forward(output_);
     timings->inference_ms += watch.Lap();
 
