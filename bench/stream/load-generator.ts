@@ -6,8 +6,10 @@
  * of JSON.parse of each result; timings go into preallocated typed arrays.
  * Frames go out with an all-zero masking key: ws then sends the shared Buffer
  * as is instead of copying and XOR-ing every frame (RFC 6455 wants keys an
- * intermediary cannot predict; on loopback there is none). The server still
- * unmasks as usual, so its own work is what a real client causes.
+ * intermediary cannot predict; on loopback there is none). ws on the server
+ * then skips unmasking too (ws 8.23 checks for an all-zero key): a real
+ * client's frame costs the server one more pass over it, through bufferutil's
+ * native unmask, 1.3 µs for 61 KB here (measured 2026-12-06).
  */
 import { performance } from 'node:perf_hooks';
 
