@@ -14,6 +14,7 @@
         "native/core/nms.cc",
         "native/core/blob.cc",
         "native/core/darknet_yolo.cc",
+        "native/core/darknet_heads.cc",
         "native/core/yolox.cc",
         "native/core/yunet_faces.cc",
         "native/core/text_detector_db.cc",

@@ -1,12 +1,11 @@
-// Yolo-Fastest 1.1 (darknet). The Region layer already decodes anchors: each
-// output row is cx, cy, w, h (normalised to the input, hence to the frame,
-// since the input is a plain resize), objectness, then class scores that
-// already include objectness.
-#include <algorithm>
-
+// Yolo-Fastest 1.1 (darknet): a plain resize to the input, so boxes
+// normalised to the input are normalised to the frame. DarknetHeads reads the
+// [yolo] heads (darknet_heads.h: without running the Region layers where it can
+// match them bit for bit).
 #include <opencv2/dnn.hpp>
 
 #include "blob.h"
+#include "darknet_heads.h"
 #include "models.h"
 #include "nms.h"
 #include "stopwatch.h"
@@ -14,14 +13,12 @@
 namespace framewire {
 namespace {
 
-constexpr int kFirstClassColumn = 5;
-
 class DarknetYolo final : public ObjectDetector {
  public:
   explicit DarknetYolo(const ModelSpec& spec)
       : net_(cv::dnn::readNetFromDarknet(spec.config_path, spec.weights_path)),
         input_size_(spec.input_width, spec.input_height),
-        output_names_(net_.getUnconnectedOutLayersNames()) {
+        heads_(net_, spec.config_path, input_size_) {
     net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
     net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
   }
@@ -30,25 +27,11 @@ class DarknetYolo final : public ObjectDetector {
                                 StageTimings* timings) override {
     Stopwatch watch;
     net_.setInput(packer_.Pack(image, input_size_, /*swap_rb=*/true), "", 1.0 / 255.0);  // 8-bit in, scaled by the net
-    net_.forward(outputs_, output_names_);
+    net_.forward(outputs_, heads_.output_names());
     timings->inference_ms += watch.Lap();
 
-    const float frame_w = image.cols * to_original;
-    const float frame_h = image.rows * to_original;
     std::vector<Candidate> candidates;
-    for (const cv::Mat& out : outputs_) {
-      for (int r = 0; r < out.rows; ++r) {
-        const float* row = out.ptr<float>(r);
-        // The first highest class score, as cv::minMaxLoc finds it, without a
-        // cv::Mat header and a call per row: 0.06 against 0.25 ms for the
-        // 1500 rows of a 320x320 frame.
-        const float* best = std::max_element(row + kFirstClassColumn, row + out.cols);
-        const int class_id = static_cast<int>(best - (row + kFirstClassColumn));
-        if (*best < options.score_threshold || !ClassAllowed(*options.class_filter, class_id)) continue;
-        const float w = row[2] * frame_w, h = row[3] * frame_h;
-        candidates.push_back({class_id, *best, {row[0] * frame_w - w / 2, row[1] * frame_h - h / 2, w, h}});
-      }
-    }
+    heads_.Collect(outputs_, image.cols * to_original, image.rows * to_original, options, &candidates);
     auto detections = SuppressPerClass(candidates, options.score_threshold, options.nms_threshold);
     timings->postprocess_ms += watch.Lap();
     return detections;
@@ -57,7 +40,7 @@ class DarknetYolo final : public ObjectDetector {
  private:
   cv::dnn::Net net_;
   cv::Size input_size_;
-  std::vector<cv::String> output_names_;
+  DarknetHeads heads_;           // after net_ and input_size_, which it reads
   BlobPacker packer_;            // its blob and scratch are reused across frames
   std::vector<cv::Mat> outputs_;
 };
