@@ -24,3 +24,7 @@ fi
 # shellcheck disable=SC2046
 g++ -std=c++17 -O3 bench/native/blob_ab.cc native/core/blob.cc $(pkg-config --cflags opencv4) \
   -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -lopencv_dnn -o bench/out/blob_ab
+# bench/out/darknet_heads_ab: the darknet heads through the Region layers against DarknetHeads' own decode.
+# shellcheck disable=SC2046
+g++ -std=c++17 -O3 bench/native/darknet_heads_ab.cc native/core/darknet_heads.cc native/core/blob.cc native/core/nms.cc \
+  $(pkg-config --cflags opencv4) -lopencv_core -lopencv_imgproc -lopencv_imgcodecs -lopencv_dnn -o bench/out/darknet_heads_ab
