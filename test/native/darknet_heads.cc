@@ -14,8 +14,8 @@
 
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/videoio.hpp>
 
+#include "media_args.h"
 #include "../../native/core/darknet_heads.h"
 
 namespace {
@@ -37,23 +37,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: darknet_heads CFG WEIGHTS [CFG WEIGHTS]... -- IMAGE... [VIDEO STEP COUNT]\n");
     return 2;
   }
-  std::vector<std::pair<std::string, cv::Mat>> images;
-  for (int i = sep + 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.size() > 4 && arg.substr(arg.size() - 4) == ".avi" && i + 2 < argc) {
-      const int step = std::stoi(argv[i + 1]), count = std::stoi(argv[i + 2]);
-      cv::VideoCapture capture(arg);
-      for (int k = 0; k < count; ++k) {
-        capture.set(cv::CAP_PROP_POS_FRAMES, k * step);
-        cv::Mat frame;
-        if (!capture.read(frame)) break;
-        images.emplace_back(arg + "#" + std::to_string(k * step), frame);
-      }
-      i += 2;
-    } else {
-      images.emplace_back(arg, cv::imread(arg, cv::IMREAD_COLOR));
-    }
-  }
+  const std::vector<std::pair<std::string, cv::Mat>> images = test_media::ReadImages(argc, argv, sep + 1);
   for (const auto& [name, image] : images) {
     if (image.empty()) {
       std::printf("{\"error\":\"cannot read %s\"}\n", name.c_str());
