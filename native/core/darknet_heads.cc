@@ -135,9 +135,11 @@ void DarknetHeads::CollectHead(const cv::Mat& permuted, const Head& head, float 
     float score = 0;
     if (top > thresh_) {
       // The Region row's first highest score: the first class whose score
-      // rounds to `top` (a lower raw score can round to the same float).
+      // rounds to `top` (a lower raw score can round to the same float); at
+      // the latest the first best raw score.
       score = top;
-      while (objectness * Logistic(classes[class_id]) != top) ++class_id;
+      const int best_class = static_cast<int>(best_raw - classes);
+      while (class_id < best_class && objectness * Logistic(classes[class_id]) != top) ++class_id;
     }
     if (score < options.score_threshold || !ClassAllowed(*options.class_filter, class_id)) continue;
     const int a = index % anchors, x = (index / anchors) % cols, y = index / (anchors * cols);
