@@ -11,7 +11,7 @@
 // computes the Region layer's arithmetic (same expressions, same float types)
 // for that one class and the box. The candidates are bit-identical to those
 // from the Region layers' outputs (test/darknet-heads.test.ts checks them on
-// real frames) at 0.37 ms a frame less on yolo-fastest 320x320 with one
+// real frames) at 0.31 ms a frame less on yolo-fastest 320x320 with one
 // thread (bench/RESULTS.md, "Darknet heads without the Region layers").
 //
 // It only takes that path when it can reproduce the Region layer exactly: every
