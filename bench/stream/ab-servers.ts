@@ -3,9 +3,10 @@
  *
  * A paired, interleaved A/B of two server variants, both up at once and driven in alternation (this VM's
  * speed drifts within seconds, so only alternating rounds compare). A variant is `env:NAME=VALUE,...` (this
- * checkout with those environment variables; `env:` alone for the defaults) or `root:DIR` (another
- * checkout's built server, e.g. a git worktree of an earlier commit with its addon and dist/ built). Either may
- * end in `+track`: that variant's sessions track (`&track=true` and a configure with one counting line), so
+ * checkout with those environment variables; `env:` alone for the defaults), `node:FLAG,...` (this checkout
+ * with those Node.js flags after `npm start`'s, e.g. `node:--max-semi-space-size=32`: Node refuses some V8
+ * flags in NODE_OPTIONS) or `root:DIR` (another checkout's built server, e.g. a git worktree of an earlier
+ * commit with its addon and dist/ built). Any may end in `+track`: that variant's sessions track (`&track=true` and a configure with one counting line), so
  * `env: env:+track` measures what tracking costs.
  * The order alternates by round (A then B, then B then A). Per round and variant: 4 sessions in a closed loop, or with --fps an open loop at N frames/s per session
  * (frames/s answered, p99, the server's JS-thread CPU per answered frame), and a lone stream (p50). Prints each round and the medians of the per-round B/A ratios.
@@ -25,7 +26,8 @@ const TRACKING = { query: '&track=true', control: JSON.stringify({ type: 'config
 function start(spec: string): Promise<ServerProcess> {
   const variant = spec.replace(/\+track$/, '');
   if (variant.startsWith('root:')) return startServerProcess({}, [], variant.slice('root:'.length));
-  if (!variant.startsWith('env:')) throw new Error(`a variant is env:NAME=VALUE,... or root:DIR, got ${variant}`);
+  if (variant.startsWith('node:')) return startServerProcess({}, variant.slice('node:'.length).split(',').filter(Boolean));
+  if (!variant.startsWith('env:')) throw new Error(`a variant is env:NAME=VALUE,..., node:FLAG,... or root:DIR, got ${variant}`);
   const env = Object.fromEntries(variant.slice('env:'.length).split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]));
   return startServerProcess(env);
 }
