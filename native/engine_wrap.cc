@@ -12,10 +12,15 @@ Napi::Function EngineWrap::Define(Napi::Env env) {
 }
 
 EngineWrap::EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
-  if (info.Length() != 1 || !info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "Engine(spec): spec object required");
+  const char* usage = "Engine(spec, {ok, failed}): a spec object and the two outcome constructors required";
+  if (info.Length() != 2 || !info[0].IsObject() || !info[1].IsObject()) throw Napi::TypeError::New(info.Env(), usage);
+  const Napi::Object outcomes = info[1].As<Napi::Object>();
+  const Napi::Value ok = outcomes.Get("ok");
+  const Napi::Value failed = outcomes.Get("failed");
+  if (!ok.IsFunction() || !failed.IsFunction()) throw Napi::TypeError::New(info.Env(), usage);
   try {
     engine_ = std::make_shared<Engine>(ReadEngineSpec(info[0].As<Napi::Object>()));
-    completions_ = std::make_shared<FrameCompletions>(info.Env());
+    completions_ = std::make_shared<FrameCompletions>(info.Env(), ok.As<Napi::Function>(), failed.As<Napi::Function>());
   } catch (const EngineError& e) {
     throw Napi::TypeError::New(info.Env(), std::string("engine spec: ") + e.what());
   }

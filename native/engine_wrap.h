@@ -1,4 +1,4 @@
-// JS face of framewire::Engine: `new Engine(spec)`, `load()` (on the libuv
+// JS face of framewire::Engine: `new Engine(spec, {ok, failed})`, `load()` (on the libuv
 // pool, once) and `infer(pipelineIndex, frame)` (queued to the engine's slot
 // threads, settled from the one that ran it). Private: only
 // src/native/binding.ts touches it.

@@ -2,10 +2,12 @@
 
 namespace framewire {
 
-FrameCompletions::FrameCompletions(Napi::Env env)
+FrameCompletions::FrameCompletions(Napi::Env env, Napi::Function ok, Napi::Function failed)
     // The finalizer's own reference to lifetime_ is released by TsfnFinalized.
     : tsfn_(decltype(tsfn_)::New(env, "framewire:frame", /*maxQueueSize=*/0, /*initialThreadCount=*/1, this,
-                                 &FrameCompletions::TsfnFinalized, new LifetimeRef(lifetime_))) {
+                                 &FrameCompletions::TsfnFinalized, new LifetimeRef(lifetime_))),
+      ok_(Napi::Persistent(ok)),
+      failed_(Napi::Persistent(failed)) {
   tsfn_.Unref(env);
 }
 
@@ -43,18 +45,23 @@ void FrameCompletions::Settle(Napi::Env env, Napi::Function, FrameCompletions* s
     owned.release();
     return;
   }
-  Napi::Object outcome = Napi::Object::New(env);
-  if (call->ok) {
-    outcome.Set("json", Napi::String::New(env, call->json));
-    outcome.Set("decodeMs", call->result.timings.decode_ms);
-    outcome.Set("inferenceMs", call->result.timings.inference_ms);
-    outcome.Set("totalMs", call->result.timings.total_ms);
-    outcome.Set("decodeWarnings", call->result.decode_warnings);
-  } else {
+  Napi::Value outcome;
+  try {
     // Errors are data: the promise resolves either way, so a bad frame costs
     // no exception and no stack trace.
-    outcome.Set("error", ErrorCodeName(call->error_code));
-    outcome.Set("message", call->error);
+    outcome = call->ok ? self->ok_.Call({Napi::String::New(env, call->json),
+                                         Napi::Number::New(env, call->result.timings.decode_ms),
+                                         Napi::Number::New(env, call->result.timings.inference_ms),
+                                         Napi::Number::New(env, call->result.timings.total_ms),
+                                         Napi::Number::New(env, call->result.decode_warnings)})
+                       : self->failed_.Call({Napi::String::New(env, ErrorCodeName(call->error_code)),
+                                             Napi::String::New(env, call->error)});
+  } catch (const Napi::Error& e) {
+    // binding.ts's constructors do not throw; if one did, the frame still
+    // settles (runFrame's caller answers a rejection as internal_error).
+    call->deferred.Reject(e.Value());
+    self->Finished(env);
+    return;
   }
   call->deferred.Resolve(outcome);
   self->Finished(env);

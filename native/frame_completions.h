@@ -17,8 +17,12 @@ struct InferCall;
 class FrameCompletions final : public FrameSink {
  public:
   // Main thread. The thread-safe function starts unreferenced: an idle engine
-  // does not keep the process alive.
-  explicit FrameCompletions(Napi::Env env);
+  // does not keep the process alive. `ok` and `failed` build a frame's outcome
+  // object from its parts (src/native/binding.ts): a JS object literal gets
+  // its shape at once, where five Sets from C++ made V8 search the empty
+  // object's transitions per key, half of Settle's time in a profile at
+  // saturation (bench/RESULTS.md).
+  FrameCompletions(Napi::Env env, Napi::Function ok, Napi::Function failed);
   ~FrameCompletions();  // main thread (the last owner is a wrapper or a settled call)
   FrameCompletions(const FrameCompletions&) = delete;
   FrameCompletions& operator=(const FrameCompletions&) = delete;
@@ -48,6 +52,8 @@ class FrameCompletions final : public FrameSink {
   LifetimeRef lifetime_ = std::make_shared<Lifetime>();
   Napi::TypedThreadSafeFunction<FrameCompletions, InferCall, &FrameCompletions::Settle> tsfn_;
   size_t in_flight_ = 0;  // main thread only
+  Napi::FunctionReference ok_;      // main thread only: (json, decodeMs, inferenceMs, totalMs, decodeWarnings)
+  Napi::FunctionReference failed_;  // main thread only: (error, message)
 };
 
 // One inference call: the plain baton the engine fills, plus what the JS side
