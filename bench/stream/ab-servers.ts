@@ -1,5 +1,5 @@
 /**
- * node dist/bench/stream/ab-servers.js [--pipeline detect_fast] [--rounds 8] [--seconds 4] [--fps N] A B
+ * node dist/bench/stream/ab-servers.js [--pipeline detect_fast] [--rounds 8] [--seconds 4] [--warm-seconds 30] [--fps N] A B
  *
  * A paired, interleaved A/B of two server variants, both up at once and driven in alternation (this VM's
  * speed drifts within seconds, so only alternating rounds compare). A variant is `env:NAME=VALUE,...` (this
@@ -40,11 +40,13 @@ async function main(): Promise<void> {
   const pipeline = arg('pipeline', 'detect_fast');
   const rounds = Number(arg('rounds', '8'));
   const seconds = Number(arg('seconds', '4'));
+  // Each server is warmed to its steady state first: V8 optimizes the hot path only after thousands of frames.
+  const warmSeconds = Number(arg('warm-seconds', '30'));
   const fps = process.argv.includes('--fps') ? Number(arg('fps', '0')) : undefined;
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
   const servers = [await start(variants[0]), await start(variants[1])];
   const clients = variants.map((v) => (v.endsWith('+track') ? TRACKING : {}));
-  for (const [i, s] of servers.entries()) await runLoad({ url: s.wsUrl, pipeline, sessions: 4, frames, durationMs: 3000, ...clients[i] }); // warm-up
+  for (const [i, s] of servers.entries()) await runLoad({ url: s.wsUrl, pipeline, sessions: 4, frames, durationMs: warmSeconds * 1000, ...clients[i] }); // warm-up
   const rows = servers.map(() => ({ fps: [] as number[], p99: [] as number[], js: [] as number[], lone: [] as number[] }));
   for (let round = 0; round < rounds; round++) {
     // Which variant goes first alternates by round, so a drift within a round favours neither.
