@@ -58,8 +58,13 @@ void FrameCompletions::Settle(Napi::Env env, Napi::Function, FrameCompletions* s
                                              Napi::String::New(env, call->error)});
   } catch (const Napi::Error& e) {
     // binding.ts's constructors do not throw; if one did, the frame still
-    // settles (runFrame's caller answers a rejection as internal_error).
-    call->deferred.Reject(e.Value());
+    // settles (runFrame's caller answers a rejection as internal_error). If
+    // JS cannot run at all (a terminating worker), nothing can settle it, and
+    // an exception must not leave this callback.
+    try {
+      call->deferred.Reject(e.Value());
+    } catch (const Napi::Error&) {
+    }
     self->Finished(env);
     return;
   }
