@@ -7,21 +7,21 @@
  * and driven in alternation, the order swapped each window (this VM drifts within seconds, so only alternating
  * windows compare), e.g. this checkout against a git worktree of an earlier commit.
  */
+import { parseArgs } from 'node:util';
+
 import { PROJECT_ROOT } from '../../src/config';
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { runLoad } from './load-generator';
 import { startServerProcess } from './server-process';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-
 async function main(): Promise<void> {
-  const pipeline = arg('pipeline', 'detect_fast');
-  const windows = Number(arg('windows', '9'));
-  const seconds = Number(arg('seconds', '10'));
-  const given = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+  const { values: args, positionals: given } = parseArgs({
+    options: { pipeline: { type: 'string', default: 'detect_fast' }, windows: { type: 'string', default: '9' }, seconds: { type: 'string', default: '10' } },
+    allowPositionals: true,
+  });
+  const pipeline = args.pipeline as string;
+  const windows = Number(args.windows);
+  const seconds = Number(args.seconds);
   const roots = given.length > 0 ? given : [PROJECT_ROOT];
   if (roots.length > 2) throw new Error('usage: js-warmup.js [--pipeline P] [--windows N] [--seconds S] [ROOT [ROOT]]');
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);

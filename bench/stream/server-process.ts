@@ -38,6 +38,14 @@ export function startScriptNodeFlags(root: string = PROJECT_ROOT): string[] {
   return words.slice(1, -1);
 }
 
+/** CPU time process `pid`'s main (JS) thread has used so far, ms: user + system from /proc, in 10 ms ticks. */
+export function mainThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised name; utime and stime are fields 14 and 15 of the whole line, in USER_HZ (100/s) ticks.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /**
  * Readiness is read from the server's info-level log line, so LOG_LEVEL stays at info. The server runs with
  * `npm start`'s Node.js flags plus `nodeArgs`. `root` runs another checkout's built server (an A/B against an
@@ -61,12 +69,7 @@ export async function startServerProcess(env: Record<string, string> = {}, nodeA
     child,
     port,
     wsUrl: `ws://127.0.0.1:${port}/ws/video/stream`,
-    mainThreadCpuMs: () => {
-      const stat = readFileSync(`/proc/${child.pid}/task/${child.pid}/stat`, 'utf8');
-      // Fields after the parenthesised name; utime and stime are fields 14 and 15 of the whole line, in USER_HZ (100/s) ticks.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
-    },
+    mainThreadCpuMs: () => mainThreadCpuMs(child.pid as number),
     v8HeapMb: async () => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const mb = (series: string): number => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;

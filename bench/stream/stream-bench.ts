@@ -117,8 +117,8 @@ async function main(): Promise<void> {
     const load = (u: string, sessions: number, frames: readonly Buffer[], seconds = roundSeconds): Promise<RunReport> =>
       runLoad({ url: u, pipeline, sessions, frames, durationMs: seconds * 1000, ...tracking });
     // Warm both servers to their steady state: the first seconds of a process are slower (page faults), and
-    // V8 optimizes the hot path only after thousands of frames (bench/RESULTS.md, "The JS thread's first
-    // minute"). The rounds compare steady states; what the warm-up cost the JS thread is printed.
+    // V8 optimizes the hot path only after thousands of frames (bench/RESULTS.md, "The JS thread,
+    // warmed"). The rounds compare steady states; what the warm-up cost the JS thread is printed.
     const warm = await measured(server, () => load(url, 4, frames768, warmSeconds));
     await load(other.wsUrl, 4, frames768, warmSeconds);
     console.log(`warm-up: ${warmSeconds} s of 4 sessions closed loop on each server; ${warm.report.results} frames on the measured one, its JS thread ${f2(warm.jsMsPerFrame)} ms a frame over them`);

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const server = await startServerProcess();
   const pid = server.child.pid as number;
   // Warm-up to the steady state (V8 optimizes the hot path only after thousands of frames: bench/RESULTS.md,
-  // "The JS thread's first minute"), and the capacity an open loop at 2x is derived from.
+  // "The JS thread, warmed"), and the capacity an open loop at 2x is derived from.
   const warm = await runLoad({ url: server.wsUrl, pipeline, sessions: 4, frames, durationMs: 30_000 });
   const fps = rate === 'closed' ? undefined : rate !== undefined ? Number(rate) : overloadRate(warm);
 

@@ -2,25 +2,20 @@
  * node dist/bench/stream/ws-floor.js [--fps 25] [--rounds 6] [--seconds 8]
  *
  * What the JS thread's CPU per frame cannot go below with ws on this machine: a bare ws server (the same
- * library and options as Framewire's endpoint, no Express, no scheduler, no engine) that answers each binary
+ * library and options as Framewire's endpoint except its frame-size limit, no Express, no scheduler, no engine) that answers each binary
  * frame at once with a result-sized text message, beside the real server, both driven by the same load
  * generator at the same open-loop rate (4 sessions at --fps each), alternating by round. Prints each round's
  * JS-thread CPU per answer for both (/proc, the main thread of each process).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { parseArgs } from 'node:util';
 
 import { WebSocketServer } from 'ws';
 
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { runLoad } from './load-generator';
-import { startServerProcess } from './server-process';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+import { mainThreadCpuMs, startServerProcess } from './server-process';
 
 /** A result of the size detect_fast sends for a street frame (about 900 bytes), with timings_ms.total last. */
 function resultText(): string {
@@ -45,17 +40,13 @@ function serve(): void {
   server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as { port: number }).port}\n`));
 }
 
-/** CPU time of a process's main thread so far, ms (utime + stime, 10 ms ticks). */
-function mainThreadCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
 async function main(): Promise<void> {
-  const fps = Number(arg('fps', '25'));
-  const rounds = Number(arg('rounds', '6'));
-  const seconds = Number(arg('seconds', '8'));
+  const { values: args } = parseArgs({
+    options: { fps: { type: 'string', default: '25' }, rounds: { type: 'string', default: '6' }, seconds: { type: 'string', default: '8' } },
+  });
+  const fps = Number(args.fps);
+  const rounds = Number(args.rounds);
+  const seconds = Number(args.seconds);
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
   const bare = spawn(process.execPath, [__filename, '--serve'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => bare.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
