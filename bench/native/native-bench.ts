@@ -15,6 +15,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { loadConfig, PROJECT_ROOT } from '../../src/config';
 import { buildEngineSpec, labelsIn } from '../../src/services/pipeline/engine-spec';
@@ -23,17 +24,16 @@ import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { medianRun, runChild, writeFrameDir, type RunReport } from './measure';
 import { writeSpecFile } from './spec-file';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+const { values: args } = parseArgs({
+  options: { frames: { type: 'string', default: '200' }, repeat: { type: 'string', default: '3' }, settings: { type: 'string', default: '1x1,1x2,2x1,2x2' }, pipelines: { type: 'string' } },
+});
 
 const OUT = path.join(PROJECT_ROOT, 'bench', 'out');
 const FRAMES_DIR = path.join(OUT, 'frames-vtest-768');
 const CPP_LOOP = path.join(OUT, 'cpp_loop');
-const frameCount = Number(arg('frames', '200'));
-const repeat = Number(arg('repeat', '3'));
-const settings = arg('settings', '1x1,1x2,2x1,2x2').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const frameCount = Number(args.frames);
+const repeat = Number(args.repeat);
+const settings = (args.settings as string).split(',').map((s) => s.split('x').map(Number) as [number, number]);
 
 const fmt = (r: RunReport | undefined): string => (r ? `${r.fps.toFixed(1)} | ${r.p50_ms.toFixed(1)} | ${r.p99_ms.toFixed(1)}` : 'n/a | n/a | n/a');
 
@@ -42,7 +42,7 @@ function main(): void {
 
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   const registry = parseRegistry(JSON.parse(readFileSync(config.pipelinesFile, 'utf8')));
-  const pipelines = arg('pipelines', registry.pipelines.map((p) => p.id).join(',')).split(',');
+  const pipelines = args.pipelines === undefined ? registry.pipelines.map((p) => p.id) : args.pipelines.split(',');
   const readLabels = labelsIn(config.modelDir);
   const dist = path.join(PROJECT_ROOT, 'dist', 'bench', 'native');
 

@@ -11,14 +11,11 @@
  * The order alternates by round (A then B, then B then A). Per round and variant: 4 sessions in a closed loop, or with --fps an open loop at N frames/s per session
  * (frames/s answered, p99, the server's JS-thread CPU per answered frame), and a lone stream (p50). Prints each round and the medians of the per-round B/A ratios.
  */
+import { parseArgs } from 'node:util';
+
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { runLoad } from './load-generator';
 import { startServerProcess, type ServerProcess } from './server-process';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
 
 /** What a `+track` variant's sessions add: the connect query and the configure they send first. */
 const TRACKING = { query: '&track=true', control: JSON.stringify({ type: 'configure', lines: [{ id: 'gate', from: [384, 0], to: [384, 576] }] }) };
@@ -35,14 +32,23 @@ function start(spec: string): Promise<ServerProcess> {
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
-  const variants = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
-  if (variants.length !== 2) throw new Error('usage: ab-servers.js [--pipeline P] [--rounds N] [--seconds S] A B');
-  const pipeline = arg('pipeline', 'detect_fast');
-  const rounds = Number(arg('rounds', '8'));
-  const seconds = Number(arg('seconds', '4'));
+  const { values: args, positionals: variants } = parseArgs({
+    options: {
+      pipeline: { type: 'string', default: 'detect_fast' },
+      rounds: { type: 'string', default: '8' },
+      seconds: { type: 'string', default: '4' },
+      'warm-seconds': { type: 'string', default: '30' },
+      fps: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (variants.length !== 2) throw new Error('usage: ab-servers.js [--pipeline P] [--rounds N] [--seconds S] [--warm-seconds S] [--fps N] A B');
+  const pipeline = args.pipeline as string;
+  const rounds = Number(args.rounds);
+  const seconds = Number(args.seconds);
   // Each server is warmed to its steady state first: V8 optimizes the hot path only after thousands of frames.
-  const warmSeconds = Number(arg('warm-seconds', '30'));
-  const fps = process.argv.includes('--fps') ? Number(arg('fps', '0')) : undefined;
+  const warmSeconds = Number(args['warm-seconds']);
+  const fps = args.fps === undefined ? undefined : Number(args.fps);
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
   const servers = [await start(variants[0]), await start(variants[1])];
   const clients = variants.map((v) => (v.endsWith('+track') ? TRACKING : {}));

@@ -12,24 +12,27 @@
  * shares the two cores with the server, as in every bench here.
  */
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { runLoad, type RunReport } from './load-generator';
 import { startServerProcess } from './server-process';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
 
 const HEADROOM = 0.8;
 const f1 = (n: number): string => n.toFixed(1);
 const dropPct = (r: RunReport): string => f1((100 * (r.dropped.superseded + r.dropped.stale)) / Math.max(1, r.sent));
 
 async function main(): Promise<void> {
-  const pipelines = arg('pipelines', 'detect_fast,detect,faces,people_faces,detect_accurate').split(',');
-  const seconds = Number(arg('seconds', '8'));
-  const rates = arg('rates', '5,10,15').split(',').map(Number);
+  const { values: args } = parseArgs({
+    options: {
+      pipelines: { type: 'string', default: 'detect_fast,detect,faces,people_faces,detect_accurate' },
+      seconds: { type: 'string', default: '8' },
+      rates: { type: 'string', default: '5,10,15' },
+    },
+  });
+  const pipelines = (args.pipelines as string).split(',');
+  const seconds = Number(args.seconds);
+  const rates = (args.rates as string).split(',').map(Number);
   const cores = os.availableParallelism();
   const frames = videoFramesAsJpeg('vtest.avi', 0, 100);
   const meanBytes = frames.reduce((n, f) => n + f.length, 0) / frames.length;

@@ -26,6 +26,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 import { loadConfig, PROJECT_ROOT } from '../../src/config';
 import { buildEngineSpec, labelsIn } from '../../src/services/pipeline/engine-spec';
@@ -37,25 +38,34 @@ import { writeSpecFile } from '../native/spec-file';
 import { overloadRate, runLoad, type RunReport } from './load-generator';
 import { startServerProcess, type ServerProcess } from './server-process';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
+// Strict: a mistyped flag stops the run instead of being ignored.
+const { values: args } = parseArgs({
+  options: {
+    pipelines: { type: 'string', default: 'detect_fast,detect' },
+    rounds: { type: 'string', default: '5' },
+    'round-seconds': { type: 'string', default: '3' },
+    'warm-seconds': { type: 'string', default: '30' },
+    'overload-seconds': { type: 'string', default: '60' },
+    soak: { type: 'string', default: '0' },
+    'soak-only': { type: 'boolean', default: false },
+    track: { type: 'boolean', default: false },
+  },
+});
 
 const OUT = path.join(PROJECT_ROOT, 'bench', 'out');
 const PLAIN_LOOP = path.join(OUT, 'plain_loop');
 const CPP_LOOP = path.join(OUT, 'cpp_loop');
-const rounds = Number(arg('rounds', '5'));
-const roundSeconds = Number(arg('round-seconds', '3'));
-const warmSeconds = Number(arg('warm-seconds', '30'));
-const overloadSeconds = Number(arg('overload-seconds', '60'));
-const soakFrames = Number(arg('soak', '0'));
-const soakOnly = process.argv.includes('--soak-only');
+const rounds = Number(args.rounds);
+const roundSeconds = Number(args['round-seconds']);
+const warmSeconds = Number(args['warm-seconds']);
+const overloadSeconds = Number(args['overload-seconds']);
+const soakFrames = Number(args.soak);
+const soakOnly = args['soak-only'] as boolean;
 /** The soak's flatness bound: how far the second half's peak RSS may rise above the first half's. */
 const SOAK_SECOND_HALF_MB = 5;
 const cores = os.availableParallelism();
 /** --track: every server session tracks, with one counting line (issue 10: the targets must hold with tracking on). */
-const tracking = process.argv.includes('--track')
+const tracking = args.track
   ? { query: '&track=true', control: JSON.stringify({ type: 'configure', lines: [{ id: 'gate', from: [384, 0], to: [384, 576] }] }) }
   : {};
 
@@ -84,7 +94,7 @@ async function measured(server: ServerProcess, run: () => Promise<RunReport>): P
 async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
   const registry = parseRegistry(JSON.parse(readFileSync(config.pipelinesFile, 'utf8')));
-  const pipelines = arg('pipelines', 'detect_fast,detect').split(',');
+  const pipelines = (args.pipelines as string).split(',');
 
   const frames768 = videoFramesAsJpeg('vtest.avi', 0, 100);
   const frames1080 = frames768.map((jpeg) => encodeJpeg(cv.imdecode(jpeg).resize(1080, 1920)));
@@ -95,7 +105,7 @@ async function main(): Promise<void> {
   const defaultSpec = path.join(OUT, 'spec-default.txt');
   writeSpecFile(buildEngineSpec(registry, config, labelsIn(config.modelDir)), defaultSpec);
 
-  console.log(`# npm run bench: ${new Date().toISOString()}${process.argv.includes('--track') ? ' (tracking on in every server session)' : ''}`);
+  console.log(`# npm run bench: ${new Date().toISOString()}${args.track ? ' (tracking on in every server session)' : ''}`);
   console.log(`machine: ${os.cpus()[0].model}, ${cores} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   console.log(`server defaults: FRAMEWIRE_WORKER_SLOTS=${config.workerSlots} FRAMEWIRE_OPENCV_THREADS=${config.openCvThreads} FRAMEWIRE_CORE_SHARING=${config.coreSharing}; frames: vtest.avi JPEG q90 768x576 (${frames768[0].length} B) and 1920x1080 (${frames1080[0].length} B); ${rounds} paired rounds of ${roundSeconds} s`);
 
