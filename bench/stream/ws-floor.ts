@@ -25,7 +25,7 @@ import { VideoFilePipelineService } from '../../src/services/pipeline';
 
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { runLoad } from './load-generator';
-import { mainThreadCpuMs, startServerProcess } from './server-process';
+import { mainThreadCpuMs, startScriptNodeFlags, startServerProcess } from './server-process';
 
 /** A result of the size detect_fast sends for a street frame (about 900 bytes), with timings_ms.total last. */
 function resultText(): string {
@@ -73,7 +73,8 @@ async function engineAnswer(): Promise<Answer> {
 
 /** Starts this script as a child serving `mode`; resolves to its port once it listens. */
 async function spawnFloor(mode: string): Promise<{ port: number; pid: number; kill: () => void }> {
-  const child = spawn(process.execPath, [__filename, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // With `npm start`'s Node.js flags, as the real server runs.
+  const child = spawn(process.execPath, [...startScriptNodeFlags(), __filename, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
   return { port, pid: child.pid as number, kill: () => child.kill() };
 }
