@@ -3,7 +3,8 @@
  *
  * What the JS thread's CPU per frame cannot go below with ws on this machine, beside the real server, all driven
  * by the same load generator at the same open-loop rate (4 sessions at --fps each; with --closed, closed loop
- * and no bare server), in an order rotated each round. Prints each round's JS-thread CPU per answer of each (/proc, the main thread of each process):
+ * and no bare server), in an order rotated each round. Prints each round's JS-thread CPU per answer of each
+ * (/proc, the main thread of each process):
  * - bare ws: the same library and options as Framewire's endpoint except its frame-size limit, no Express, no
  *   scheduler, no engine; answers each binary frame at once with a result-sized text message;
  * - ws + engine: the same, but each frame goes through the pipeline service to the engine's slot threads and is
@@ -22,7 +23,6 @@ import { WebSocketServer } from 'ws';
 import { loadConfig } from '../../src/config';
 import { readManifest } from '../../src/models/manifest';
 import { VideoFilePipelineService } from '../../src/services/pipeline';
-
 import { videoFramesAsJpeg } from '../../test/helpers/media';
 import { runLoad } from './load-generator';
 import { mainThreadCpuMs, startScriptNodeFlags, startServerProcess } from './server-process';
@@ -79,6 +79,8 @@ async function spawnFloor(mode: string): Promise<{ port: number; pid: number; ki
   return { port, pid: child.pid as number, kill: () => child.kill() };
 }
 
+// The midpoint of the middle two for an even count (the rounds here are often 8 or 10), where stream-bench and
+// ab-servers take the upper one; bench/RESULTS.md's ws-floor figures were computed this way.
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
